@@ -1,0 +1,3 @@
+from gridgov.cli import app
+
+app()

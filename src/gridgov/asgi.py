@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn: ``uvicorn gridgov.asgi:app``."""
+
+from gridgov.main import create_app
+
+app = create_app()

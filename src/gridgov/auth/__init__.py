@@ -1,0 +1,1 @@
+"""Accounts, sessions, API tokens, roles → permissions, and the data scope of a user."""

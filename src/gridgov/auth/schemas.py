@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+
+
+class LoginRequest(BaseModel):
+    username: Username
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+    days: int | None = Field(default=365, ge=1, le=3650, description="Lifetime in days; null = no expiry")
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="Shown once; send as 'Authorization: Bearer <token>'")
+    expires_at: datetime | None
+
+
+class Me(BaseModel):
+    username: str
+    name: str
+    roles: list[str]
+    permissions: list[str]
+    scope: list[str]

@@ -1,0 +1,100 @@
+"""The application factory: routers, error handlers, static files, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from gridgov import __version__
+from gridgov.audit import api as audit_api
+from gridgov.audit.recorder import install as install_audit
+from gridgov.auth import api as auth_api
+from gridgov.auth import pages as auth_pages
+from gridgov.config import Settings, get_settings
+from gridgov.db import Database
+from gridgov.errors import AppError, LoginRequired
+from gridgov.geo import api as geo_api
+from gridgov.logging import configure as configure_logging
+from gridgov.metrics import metrics_middleware, metrics_response
+from gridgov.org import api as org_api
+from gridgov.org import pages as org_pages
+from gridgov.org import transfer_api
+from gridgov.web import pages as shell_pages
+
+log = logging.getLogger("gridgov")
+API_PREFIX = "/api/v1"
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """422 bodies name the field: ``loc`` as FastAPI gives it plus a dotted ``field``."""
+    details = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        field = ".".join(loc[1:]) if loc and loc[0] in ("body", "query", "path") else ".".join(loc)
+        details.append({"loc": loc, "field": field, "msg": f"{field}: {error.get('msg')}", "type": error.get("type")})
+    return details
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    install_audit()
+    app = FastAPI(
+        title="gridgov 基层智治平台",
+        version=__version__,
+        description="Grassroots governance platform: organisation, geography, cases, warnings, evaluation.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database.from_url(settings.database_url)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, LoginRequired):
+            target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+
+    app.middleware("http")(metrics_middleware)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth_api, org_api, geo_api, transfer_api, audit_api):
+        api.include_router(module.router)
+    app.include_router(api)
+    for module in (shell_pages, auth_pages, org_pages):
+        app.include_router(module.router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("gridgov.web").joinpath("static"))),
+        name="static",
+    )
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    def healthz() -> JSONResponse:
+        try:
+            with app.state.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # report any database failure as unhealthy
+            log.warning("health check failed", extra={"error": str(exc)})
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "version": __version__, "database": app.state.db.engine.dialect.name})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return metrics_response()
+
+    return app

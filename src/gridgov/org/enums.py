@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NodeKind(StrEnum):
+    """Tiers of the "141" tree. Order matters: each kind's parent is the one before it."""
+
+    county = "county"
+    township = "township"
+    village = "village"
+    grid = "grid"
+    microgrid = "microgrid"
+
+    @property
+    def depth(self) -> int:
+        return list(NodeKind).index(self)
+
+    @property
+    def parent_kind(self) -> NodeKind | None:
+        return None if self.depth == 0 else list(NodeKind)[self.depth - 1]
+
+
+class UnitKind(StrEnum):
+    """Bodies that receive cases: county bureaus, township offices and platforms, utilities."""
+
+    department = "department"
+    office = "office"
+    platform = "platform"
+    utility = "utility"
+
+
+class Role(StrEnum):
+    grid_member = "grid_member"
+    village_cadre = "village_cadre"
+    township_operator = "township_operator"
+    county_dispatcher = "county_dispatcher"
+    department_handler = "department_handler"
+    leader = "leader"
+    admin = "admin"
+    resident = "resident"
+    enterprise = "enterprise"
+    api_client = "api_client"
