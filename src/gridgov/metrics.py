@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.routing import Match
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter("gridgov_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=REGISTRY)
@@ -21,11 +20,14 @@ LATENCY = Histogram(
 
 
 def _route_template(request: Request) -> str:
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", request.url.path))
-    return "unmatched"
+    """The matched route's template (``/api/v1/org/nodes/{code}``), never the raw path: bounded labels."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    if request.url.path.startswith("/api/v1") and not template.startswith("/api/v1"):
+        template = "/api/v1" + template
+    return template
 
 
 async def metrics_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -34,7 +34,7 @@ class AuthRepository:
                 .join(Account, AuthSession.account_id == Account.id)
                 .where(AuthSession.id == session_id, AuthSession.expires_at > now, Account.active.is_(True))
             )
-            .tuples()
+            
             .one_or_none()
         )
         return None if row is None else (row[0], row[1])
@@ -51,7 +51,7 @@ class AuthRepository:
                     Account.active.is_(True),
                 )
             )
-            .tuples()
+            
             .one_or_none()
         )
         return None if row is None else (row[0], row[1])

@@ -152,7 +152,7 @@ def _insert_nodes(session: Session, rows: list[_NodeRow]) -> None:
                 }
             )
         result = session.execute(insert(OrgNode).returning(OrgNode.id, OrgNode.code), values)
-        ids.update({code: node_id for node_id, code in result.tuples()})
+        ids.update({code: node_id for node_id, code in result})
     for r in rows:
         r.id = ids[r.code]
 
@@ -170,7 +170,7 @@ def _insert_units(session: Session, rows: list[_NodeRow]) -> dict[str, int]:
     now = utcnow()
     values = [{**v, "created_at": now, "updated_at": now} for v in values]
     result = session.execute(insert(Unit).returning(Unit.id, Unit.code), values)
-    return {code: unit_id for unit_id, code in result.tuples()}
+    return {code: unit_id for unit_id, code in result}
 
 
 @dataclass

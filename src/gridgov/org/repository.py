@@ -67,25 +67,25 @@ class OrgRepository:
         rows = self.session.execute(
             select(OrgNode.parent_id, func.count()).where(OrgNode.parent_id.in_(node_ids)).group_by(OrgNode.parent_id)
         )
-        return {parent: count for parent, count in rows.tuples() if parent is not None}
+        return {parent: count for parent, count in rows if parent is not None}
 
     def codes_by_id(self, node_ids: Sequence[int]) -> dict[int, str]:
         if not node_ids:
             return {}
         rows = self.session.execute(select(OrgNode.id, OrgNode.code).where(OrgNode.id.in_(set(node_ids))))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     def paths_by_id(self, node_ids: Sequence[int]) -> dict[int, str]:
         if not node_ids:
             return {}
         rows = self.session.execute(select(OrgNode.id, OrgNode.path).where(OrgNode.id.in_(set(node_ids))))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     def names_by_code(self, codes: Sequence[str]) -> dict[str, str]:
         if not codes:
             return {}
         rows = self.session.execute(select(OrgNode.code, OrgNode.name).where(OrgNode.code.in_(set(codes))))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     def all_nodes(self) -> list[OrgNode]:
         return list(self.session.scalars(select(OrgNode).order_by(OrgNode.path)))
@@ -98,7 +98,7 @@ class OrgRepository:
         if scope is not None:
             stmt = stmt.where(under(scope))
         rows = self.session.execute(stmt.order_by(OrgNode.path))
-        return [(c, n, k, p, b) for c, n, k, p, b in rows.tuples() if b is not None]
+        return [(c, n, k, p, b) for c, n, k, p, b in rows if b is not None]
 
     def geo_version(self) -> tuple[int, str | None]:
         """Changes whenever a boundary is added, changed or removed: the spatial index's cache key."""
@@ -122,7 +122,7 @@ class OrgRepository:
             stmt = stmt.where(under(scope))
         if node_id is not None:
             stmt = stmt.where(Unit.node_id == node_id)
-        return [(u, c) for u, c in self.session.execute(stmt.order_by(Unit.code)).tuples()]
+        return [(u, c) for u, c in self.session.execute(stmt.order_by(Unit.code))]
 
     # people ------------------------------------------------------------------------------------
     def person(self, person_id: int) -> Person | None:

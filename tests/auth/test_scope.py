@@ -1,0 +1,180 @@
+"""A township operator reaches nothing of another township through any API route.
+
+The table below must name every route under /api/v1: a new route without a scope check here fails
+``test_every_api_route_is_checked``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from openpyxl import Workbook
+from sqlalchemy.orm import Session
+
+from gridgov.org.enums import Role
+from gridgov.org.models import Person
+from tests.factories import COUNTY, FUCHUN, WANSHI, County, build_county, create_person, user
+
+WANSHI_VILLAGE = "330111100001"
+WANSHI_GRID = "330111100001001"
+WANSHI_POINT = {"lon": 120.05, "lat": 30.02}
+
+
+@dataclass
+class World:
+    client: TestClient
+    headers: dict[str, str]
+    wanshi_person: Person
+
+    def call(self, method: str, url: str, **kwargs: object) -> Response:
+        return self.client.request(method, url, headers=self.headers, **kwargs)  # type: ignore[arg-type]
+
+
+def _denied(response: Response) -> None:
+    assert response.status_code in (403, 404), f"{response.status_code}: {response.text[:300]}"
+
+
+def _no_wanshi(response: Response) -> None:
+    assert response.status_code == 200, response.text[:300]
+    assert WANSHI not in response.text and "万市" not in response.text, response.text[:500]
+
+
+def _import_rejected(response: Response) -> None:
+    assert response.status_code in (403, 404, 422), response.text[:300]
+    assert "不在您的辖区内" in response.text
+
+
+def _xlsx_with_wanshi_village() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "组织"
+    sheet.append(["编码", "名称", "类型", "上级编码"])
+    sheet.append(["330111100009", "越界村", "村(社区)", WANSHI])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
+    ("GET", "/api/v1/me"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/me"))],
+    ("POST", "/api/v1/auth/tokens"): [
+        lambda w: _no_wanshi(w.call("POST", "/api/v1/auth/tokens", json={"name": "mine"}) and w.call("GET", "/api/v1/me"))
+    ],
+    ("GET", "/api/v1/org/nodes"): [
+        lambda w: _denied(w.call("GET", "/api/v1/org/nodes", params={"parent": WANSHI})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/org/nodes", params={"limit": 500})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/org/nodes", params={"q": "万市"})),
+    ],
+    ("GET", "/api/v1/org/nodes/{code}"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/org/nodes/{WANSHI}")),
+        lambda w: _denied(w.call("GET", f"/api/v1/org/nodes/{WANSHI_GRID}")),
+        lambda w: _denied(w.call("GET", f"/api/v1/org/nodes/{COUNTY}")),
+    ],
+    ("POST", "/api/v1/org/nodes"): [
+        lambda w: _denied(w.call("POST", "/api/v1/org/nodes", json={
+            "code": "330111100009", "name": "越界村", "kind": "village", "parent_code": WANSHI,
+        })),
+    ],
+    ("PATCH", "/api/v1/org/nodes/{code}"): [
+        lambda w: _denied(w.call("PATCH", f"/api/v1/org/nodes/{WANSHI_VILLAGE}", json={"name": "改名"})),
+    ],
+    ("GET", "/api/v1/org/units"): [
+        lambda w: _denied(w.call("GET", "/api/v1/org/units", params={"node": WANSHI})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/org/units")),
+    ],
+    ("POST", "/api/v1/org/units"): [
+        lambda w: _denied(w.call("POST", "/api/v1/org/units", json={
+            "code": "WS-X", "name": "越界站", "kind": "office", "node_code": WANSHI,
+        })),
+    ],
+    ("GET", "/api/v1/people"): [
+        lambda w: _denied(w.call("GET", "/api/v1/people", params={"node": WANSHI})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/people", params={"limit": 500})),
+    ],
+    ("GET", "/api/v1/people/{person_id}"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/people/{w.wanshi_person.id}")),
+    ],
+    ("POST", "/api/v1/people"): [
+        lambda w: _denied(w.call("POST", "/api/v1/people", json={
+            "name": "越界", "phone": "13900009999", "roles": [{"role": "grid_member", "node_code": WANSHI_GRID}],
+        })),
+        lambda w: _denied(w.call("POST", "/api/v1/people", json={
+            "name": "越界", "phone": "13900009998", "unit_codes": ["WS-GDS"],
+        })),
+    ],
+    ("PATCH", "/api/v1/people/{person_id}"): [
+        lambda w: _denied(w.call("PATCH", f"/api/v1/people/{w.wanshi_person.id}", json={"name": "改名"})),
+    ],
+    ("POST", "/api/v1/geo/locate"): [lambda w: _denied(w.call("POST", "/api/v1/geo/locate", json=WANSHI_POINT))],
+    ("POST", "/api/v1/geo/locate/batch"): [
+        lambda w: _no_wanshi(w.call("POST", "/api/v1/geo/locate/batch", json={"points": [[120.05, 30.02]]})),
+    ],
+    ("GET", "/api/v1/geo/boundaries"): [
+        lambda w: _denied(w.call("GET", "/api/v1/geo/boundaries", params={"parent": WANSHI})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/geo/boundaries", params={"kind": ["township", "village", "grid"]})),
+    ],
+    ("GET", "/api/v1/org/nodes/{code}/boundary"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/org/nodes/{WANSHI}/boundary")),
+    ],
+    ("PUT", "/api/v1/org/nodes/{code}/boundary"): [
+        lambda w: _denied(w.call("PUT", f"/api/v1/org/nodes/{WANSHI_GRID}/boundary", json={
+            "type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]],
+        })),
+    ],
+    ("POST", "/api/v1/geo/boundaries"): [
+        lambda w: _denied(w.call("POST", "/api/v1/geo/boundaries", json={"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"code": WANSHI_GRID},
+            "geometry": {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]},
+        }]})),
+    ],
+    ("POST", "/api/v1/org/import"): [
+        lambda w: _import_rejected(w.call("POST", "/api/v1/org/import", files={
+            "file": ("org.xlsx", _xlsx_with_wanshi_village(), "application/octet-stream"),
+        })),
+    ],
+    ("GET", "/api/v1/org/export"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/org/export", params={"format": "csv", "sheet": sheet}))
+        for sheet in ("org", "units", "people")
+    ],
+    ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],
+}
+
+
+def api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) under /api/ as the OpenAPI document lists them."""
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/api/")
+        for method in operations
+    }
+
+
+def test_every_api_route_is_checked(app: FastAPI) -> None:
+    assert api_routes(app) == set(CHECKS)
+
+
+@pytest.fixture
+def world(client: TestClient, session: Session) -> World:
+    county: County = build_county(session)
+    wanshi_person = create_person(session, county, [(Role.village_cadre, WANSHI_VILLAGE)], name="万市人", units=["WS-GDS"])
+    headers = user(session, county, "fuchun", Role.township_operator, FUCHUN)
+    session.commit()
+    # an audit entry inside 万市镇 that must not show up for 富春街道
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    session.commit()
+    assert client.patch(f"/api/v1/org/nodes/{WANSHI_VILLAGE}", json={"name": "万市村"}, headers=admin).status_code == 200
+    return World(client, headers, wanshi_person)
+
+
+@pytest.mark.parametrize("route", sorted(CHECKS), ids=lambda r: f"{r[0]} {r[1]}")
+def test_township_operator_cannot_reach_other_township(world: World, route: tuple[str, str]) -> None:
+    for check in CHECKS[route]:
+        check(world)

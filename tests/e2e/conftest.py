@@ -1,0 +1,138 @@
+"""Browser end-to-end tests: the real app (``gridgov demo``) in a subprocess, driven by headless Chromium.
+
+Chromium is found via ``GRIDGOV_CHROMIUM``, then ``chromium`` on PATH, then ``/usr/bin/chromium``; without one
+every test here is skipped with the reason. No browser is ever downloaded (Debian's chromium package is enough).
+Set ``GRIDGOV_SCREENSHOTS=1`` to (re)write the PNGs in ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parents[1]
+SCREENSHOT_DIR = REPO_ROOT / "docs" / "screenshots"
+PASSWORD = "gridgov-demo"
+VIEWPORT = {"width": 1400, "height": 900}
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STARTUP_SECONDS = 180
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("GRIDGOV_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``python -m gridgov demo`` on a free port with a fresh SQLite file; yield its base URL."""
+    workdir = tmp_path_factory.mktemp("e2e-app")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GRIDGOV_DATABASE_URL": f"sqlite:///{workdir / 'gridgov.db'}",
+        "GRIDGOV_ENVIRONMENT": "test",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = workdir / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gridgov", "demo", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = log_path.read_text("utf-8", errors="replace")[-4000:]
+                    pytest.fail(f"gridgov demo did not become healthy at {url} (exit {process.poll()}):\n{output}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip(
+            "no Chromium binary: set GRIDGOV_CHROMIUM or install chromium "
+            "(e.g. apt-get install chromium); browser tests skipped"
+        )
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, args=BROWSER_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) with a 1400x900 viewport; ``page.goto('/x')`` is relative to the app."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+    context.set_default_timeout(15_000)
+    new_page = context.new_page()
+    try:
+        yield new_page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], None]:
+    """Full-page PNG into docs/screenshots/<name>.png, only when GRIDGOV_SCREENSHOTS=1."""
+    enabled = os.environ.get("GRIDGOV_SCREENSHOTS") == "1"
+
+    def take(target: Page, name: str) -> None:
+        if not enabled:
+            return
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+
+    return take
