@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from gridgov.cli import app
+from gridgov.config import get_settings
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("GRIDGOV_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_demo_build_then_export(database: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "1007" in result.output or "grids" in result.output
+    out = tmp_path / "org.xlsx"
+    assert runner.invoke(app, ["export", "org", str(out)]).exit_code == 0
+    sheet = load_workbook(out, read_only=True)["组织"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("330111", "富阳区", "县(区)", None)
+    assert len(rows) == 1 + 1 + 24 + 350 + 1007
+
+
+def test_bad_import_exits_nonzero_with_row_and_column(database: Path, tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "组织"
+    sheet.append(["编码", "名称", "类型", "上级编码"])
+    sheet.append(["330111", "富阳区", "星球", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(buffer.getvalue())
+    result = CliRunner().invoke(app, ["import", "org", str(path)])
+    assert result.exit_code == 1
+    assert "组织" in result.output and "C" in result.output and "星球" in result.output
+
+
+def test_user_add(database: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["init"])
+    result = runner.invoke(
+        app,
+        ["user", "add", "boss", "--name", "县长", "--phone", "13800001111", "--role", "admin@330111",
+         "--password", "long-password"],
+    )
+    assert result.exit_code == 1 and "unknown node" in result.output  # no tree yet
