@@ -22,7 +22,9 @@ PASSWORD = "test-password-1"
 _phones = itertools.count(1)
 
 
-def node(session: Session, code: str, name: str, kind: NodeKind, parent: OrgNode | None, bounds: tuple[float, ...]) -> OrgNode:
+def node(
+    session: Session, code: str, name: str, kind: NodeKind, parent: OrgNode | None, bounds: tuple[float, ...]
+) -> OrgNode:
     created = OrgNode(
         code=code,
         name=name,
@@ -50,9 +52,14 @@ class County:
 def build_county(session: Session) -> County:
     nodes: dict[str, OrgNode] = {}
     nodes[COUNTY] = node(session, COUNTY, "富阳区", NodeKind.county, None, (119.9, 30.0, 120.1, 30.1))
-    layout = {FUCHUN: ("富春街道", 119.9, 120.0, ["城西社区", "春晖社区"]), WANSHI: ("万市镇", 120.0, 120.1, ["万市村"])}
+    layout = {
+        FUCHUN: ("富春街道", 119.9, 120.0, ["城西社区", "春晖社区"]),
+        WANSHI: ("万市镇", 120.0, 120.1, ["万市村"]),
+    }
     for t_code, (t_name, west, east, villages) in layout.items():
-        township = nodes[t_code] = node(session, t_code, t_name, NodeKind.township, nodes[COUNTY], (west, 30.0, east, 30.1))
+        township = nodes[t_code] = node(
+            session, t_code, t_name, NodeKind.township, nodes[COUNTY], (west, 30.0, east, 30.1)
+        )
         width = (east - west) / len(villages)
         for i, v_name in enumerate(villages):
             v_code = f"{t_code}{i + 1:03d}"
@@ -63,10 +70,19 @@ def build_county(session: Session) -> County:
             for j, (south, north) in enumerate(((30.0, 30.05), (30.05, 30.1))):
                 g_code = f"{v_code}{j + 1:03d}"
                 nodes[g_code] = node(
-                    session, g_code, f"{v_name}第{j + 1}网格", NodeKind.grid, village, (v_west, south, v_west + width, north)
+                    session,
+                    g_code,
+                    f"{v_name}第{j + 1}网格",
+                    NodeKind.grid,
+                    village,
+                    (v_west, south, v_west + width, north),
                 )
     units = {}
-    for code, name, at in (("CTY-ZRZY", "区自然资源局", COUNTY), ("FC-GDS", "富春供电所", FUCHUN), ("WS-GDS", "万市供电所", WANSHI)):
+    for code, name, at in (
+        ("CTY-ZRZY", "区自然资源局", COUNTY),
+        ("FC-GDS", "富春供电所", FUCHUN),
+        ("WS-GDS", "万市供电所", WANSHI),
+    ):
         units[code] = Unit(code=code, name=name, kind=UnitKind.utility.value, node_id=nodes[at].id)
         session.add(units[code])
     session.flush()
@@ -104,7 +120,9 @@ def bearer(session: Session, account: Account) -> dict[str, str]:
     return {"Authorization": f"Bearer {created.token}"}
 
 
-def user(session: Session, county: County, username: str, role: Role, node_code: str, **kwargs: object) -> dict[str, str]:
+def user(
+    session: Session, county: County, username: str, role: Role, node_code: str, **kwargs: object
+) -> dict[str, str]:
     """A person with one role, an account and a bearer token; returns the auth headers."""
     person = create_person(session, county, [(role, node_code)], name=username, **kwargs)  # type: ignore[arg-type]
     return bearer(session, create_account(session, person, username))

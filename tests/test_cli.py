@@ -54,7 +54,18 @@ def test_user_add(database: Path) -> None:
     runner.invoke(app, ["init"])
     result = runner.invoke(
         app,
-        ["user", "add", "boss", "--name", "县长", "--phone", "13800001111", "--role", "admin@330111",
-         "--password", "long-password"],
+        [
+            "user",
+            "add",
+            "boss",
+            "--name",
+            "县长",
+            "--phone",
+            "13800001111",
+            "--role",
+            "admin@330111",
+            "--password",
+            "long-password",
+        ],
     )
     assert result.exit_code == 1 and "unknown node" in result.output  # no tree yet

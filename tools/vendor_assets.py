@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Vendor the front-end assets (Leaflet, htmx) into src/gridgov/web/static/vendor/.
+"""Vendor the front-end assets (Leaflet, htmx, Swagger UI) into src/gridgov/web/static/vendor/.
 
 Run from anywhere:
 
@@ -48,6 +48,18 @@ PACKAGES = [
         "htmx",
         [
             ("dist/htmx.min.js", "htmx.min.js"),
+            ("LICENSE", "LICENSE"),
+        ],
+    ),
+    (
+        "swagger-ui-dist",
+        "5.35.0",
+        "5.",
+        "swagger-ui",
+        [
+            ("swagger-ui-bundle.js", "swagger-ui-bundle.js"),
+            ("swagger-ui.css", "swagger-ui.css"),
+            ("favicon-32x32.png", "favicon-32x32.png"),
             ("LICENSE", "LICENSE"),
         ],
     ),

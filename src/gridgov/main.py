@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Grassroots governance platform: organisation, geography, cases, warnings, evaluation.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -92,6 +93,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             log.warning("health check failed", extra={"error": str(exc)})
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "version": __version__, "database": app.state.db.engine.dialect.name})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        """Swagger UI from the vendored assets: works on an intranet without a CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="gridgov API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -28,7 +28,12 @@ def _last(session: Session, entity: str) -> AuditLog:
 def test_rename_records_who_and_before_after(client: TestClient, session: Session, admin: dict[str, str]) -> None:
     assert client.patch(f"/api/v1/org/nodes/{FUCHUN}", json={"name": "富春街道办"}, headers=admin).status_code == 200
     row = _last(session, "org_node")
-    assert (row.action, row.actor_name, row.before, row.after) == ("update", "admin", {"name": "富春街道"}, {"name": "富春街道办"})
+    assert (row.action, row.actor_name, row.before, row.after) == (
+        "update",
+        "admin",
+        {"name": "富春街道"},
+        {"name": "富春街道办"},
+    )
     assert row.scope_path == f"{COUNTY}/{FUCHUN}/"
     assert row.at.tzinfo is not None
 
@@ -36,16 +41,41 @@ def test_rename_records_who_and_before_after(client: TestClient, session: Sessio
 @pytest.mark.parametrize(
     ("method", "url", "payload", "entity"),
     [
-        ("POST", "/api/v1/org/nodes", {"code": "330111001009", "name": "新村", "kind": "village", "parent_code": FUCHUN}, "org_node"),
-        ("POST", "/api/v1/org/units", {"code": "FC-PA", "name": "平安办", "kind": "office", "node_code": FUCHUN}, "org_unit"),
-        ("POST", "/api/v1/people", {"name": "王五", "phone": "13912345678", "roles": [{"role": "leader", "node_code": FUCHUN}]}, "person"),
+        (
+            "POST",
+            "/api/v1/org/nodes",
+            {"code": "330111001009", "name": "新村", "kind": "village", "parent_code": FUCHUN},
+            "org_node",
+        ),
+        (
+            "POST",
+            "/api/v1/org/units",
+            {"code": "FC-PA", "name": "平安办", "kind": "office", "node_code": FUCHUN},
+            "org_unit",
+        ),
+        (
+            "POST",
+            "/api/v1/people",
+            {"name": "王五", "phone": "13912345678", "roles": [{"role": "leader", "node_code": FUCHUN}]},
+            "person",
+        ),
         ("POST", "/api/v1/auth/tokens", {"name": "etl"}, "api_token"),
-        ("PUT", "/api/v1/org/nodes/330111001001001/boundary",
-         {"type": "Polygon", "coordinates": [[[119.9, 30.0], [119.95, 30.0], [119.95, 30.05], [119.9, 30.0]]]}, "org_node"),
+        (
+            "PUT",
+            "/api/v1/org/nodes/330111001001001/boundary",
+            {"type": "Polygon", "coordinates": [[[119.9, 30.0], [119.95, 30.0], [119.95, 30.05], [119.9, 30.0]]]},
+            "org_node",
+        ),
     ],
 )
 def test_every_write_leaves_an_audit_row(
-    client: TestClient, session: Session, admin: dict[str, str], method: str, url: str, payload: dict[str, object], entity: str
+    client: TestClient,
+    session: Session,
+    admin: dict[str, str],
+    method: str,
+    url: str,
+    payload: dict[str, object],
+    entity: str,
 ) -> None:
     before = session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1)) or 0
     response = client.request(method, url, json=payload, headers=admin)

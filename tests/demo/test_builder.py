@@ -14,8 +14,11 @@ def test_demo_county_is_sized_like_the_seeds(session: Session) -> None:
     assert (summary.townships, summary.villages) == (24, 350)
     assert summary.responsible == 336 and summary.grid_members == 184
     levels = dict(
-        session.execute(select(RoleAssignment.level, func.count()).where(RoleAssignment.level.is_not(None))
-                        .group_by(RoleAssignment.level)).all()
+        session.execute(
+            select(RoleAssignment.level, func.count())
+            .where(RoleAssignment.level.is_not(None))
+            .group_by(RoleAssignment.level)
+        ).all()
     )
     assert levels == {1: 8, 2: 48, 3: 96, 4: 184}
     names = set(session.scalars(select(OrgNode.name).where(OrgNode.kind == "township")))
@@ -27,7 +30,9 @@ def test_demo_county_is_sized_like_the_seeds(session: Session) -> None:
 def test_every_grid_has_one_grid_member(session: Session) -> None:
     build(session)
     grids = session.scalar(select(func.count()).where(OrgNode.kind == "grid"))
-    served = session.scalar(select(func.count(func.distinct(RoleAssignment.id))).where(RoleAssignment.role == "grid_member"))
+    served = session.scalar(
+        select(func.count(func.distinct(RoleAssignment.id))).where(RoleAssignment.role == "grid_member")
+    )
     assignments = session.scalar(select(func.count(func.distinct(GridAssignment.node_id))))
     assert served == 184 and assignments == grids
 

@@ -47,7 +47,10 @@ def test_batch_reports_each_point(client: TestClient, admin: dict[str, str]) -> 
 
 def test_new_boundary_takes_effect_at_once(client: TestClient, admin: dict[str, str]) -> None:
     # shrink grid 001 of 城西社区 to its west half: the east half falls back to the village
-    square = {"type": "Polygon", "coordinates": [[[119.9, 30.0], [119.925, 30.0], [119.925, 30.05], [119.9, 30.05], [119.9, 30.0]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[119.9, 30.0], [119.925, 30.0], [119.925, 30.05], [119.9, 30.05], [119.9, 30.0]]],
+    }
     assert client.put("/api/v1/org/nodes/330111001001001/boundary", json=square, headers=admin).status_code == 200
     body = client.post("/api/v1/geo/locate", json={"lon": 119.94, "lat": 30.02}, headers=admin).json()
     assert body["village"]["code"] == "330111001001" and body["grid"] is None

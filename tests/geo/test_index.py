@@ -71,4 +71,10 @@ def test_shared_edge_is_deterministic() -> None:
 
 
 def test_kinds_are_ordered_tiers() -> None:
-    assert [k.parent_kind for k in NodeKind] == [None, NodeKind.county, NodeKind.township, NodeKind.village, NodeKind.grid]
+    assert [k.parent_kind for k in NodeKind] == [
+        None,
+        NodeKind.county,
+        NodeKind.township,
+        NodeKind.village,
+        NodeKind.grid,
+    ]

@@ -16,7 +16,9 @@ def county(session: Session) -> County:
 
 
 class TestNodes:
-    def test_admin_lists_townships_with_child_counts(self, client: TestClient, session: Session, county: County) -> None:
+    def test_admin_lists_townships_with_child_counts(
+        self, client: TestClient, session: Session, county: County
+    ) -> None:
         headers = user(session, county, "admin", Role.admin, COUNTY)
         session.commit()
         response = client.get("/api/v1/org/nodes", params={"parent": COUNTY}, headers=headers)
@@ -28,10 +30,14 @@ class TestNodes:
         ]
         assert body["total"] == 2
 
-    def test_township_operator_sees_only_own_subtree(self, client: TestClient, session: Session, county: County) -> None:
+    def test_township_operator_sees_only_own_subtree(
+        self, client: TestClient, session: Session, county: County
+    ) -> None:
         headers = user(session, county, "op", Role.township_operator, FUCHUN)
         session.commit()
-        codes = {n["code"] for n in client.get("/api/v1/org/nodes", params={"limit": 500}, headers=headers).json()["items"]}
+        codes = {
+            n["code"] for n in client.get("/api/v1/org/nodes", params={"limit": 500}, headers=headers).json()["items"]
+        }
         assert FUCHUN in codes and COUNTY not in codes
         assert all(code.startswith(FUCHUN) for code in codes)
 

@@ -37,8 +37,14 @@ class TestRoundTrip:
     def test_xlsx_export_imports_into_an_empty_database_and_exports_the_same(self, db: Database) -> None:
         with db.sessions() as session:
             county = build_county(session)
-            create_person(session, county, [(Role.grid_member, "330111001001001")], grids=["330111001001001"],
-                          units=["FC-GDS"], name="张三")
+            create_person(
+                session,
+                county,
+                [(Role.grid_member, "330111001001001")],
+                grids=["330111001001001"],
+                units=["FC-GDS"],
+                name="张三",
+            )
             create_person(session, county, [(Role.village_cadre, "330111100001")], name="李四", id_number=None)
             first = OrgTransfer(session).export_xlsx()
             session.rollback()  # empty the database again
@@ -62,19 +68,21 @@ class TestRoundTrip:
 
 class TestBadRows:
     def test_bad_row_reported_by_row_and_column_and_nothing_imported(self, session: Session) -> None:
-        data = _workbook({
-            "组织": [
-                ["编码", "名称", "类型", "上级编码"],
-                ["330111", "富阳区", "县(区)", ""],
-                ["330111001", "富春街道", "乡镇(街道)", "330111"],
-                ["330111001001", "城西社区", "小区", "330111001"],
-                ["330111002001", "错位村", "村(社区)", "330111001"],
-            ],
-            "人员": [
-                ["姓名", "手机号", "身份证号", "角色", "所属单位", "服务网格"],
-                ["张三", "1380000", "", "网格员@330111001", "", ""],
-            ],
-        })
+        data = _workbook(
+            {
+                "组织": [
+                    ["编码", "名称", "类型", "上级编码"],
+                    ["330111", "富阳区", "县(区)", ""],
+                    ["330111001", "富春街道", "乡镇(街道)", "330111"],
+                    ["330111001001", "城西社区", "小区", "330111001"],
+                    ["330111002001", "错位村", "村(社区)", "330111001"],
+                ],
+                "人员": [
+                    ["姓名", "手机号", "身份证号", "角色", "所属单位", "服务网格"],
+                    ["张三", "1380000", "", "网格员@330111001", "", ""],
+                ],
+            }
+        )
         with pytest.raises(ImportFailed) as failure:
             OrgTransfer(session).import_file(data, "bad.xlsx")
         where = {(e.sheet, e.row, e.column) for e in failure.value.errors}
@@ -104,17 +112,21 @@ class TestHttp:
         response = client.post("/api/v1/org/import", headers=headers, files={"file": ("org.xlsx", data)})
         assert response.status_code == 422
         errors = response.json()["detail"][0]["errors"]
-        assert errors == [{"sheet": "组织", "row": 2, "column": "D", "message": "上级编码330111009不存在 (unknown parent)"}]
+        assert errors == [
+            {"sheet": "组织", "row": 2, "column": "D", "message": "上级编码330111009不存在 (unknown parent)"}
+        ]
         assert client.get("/api/v1/org/nodes/330111001009", headers=headers).status_code == 404
 
     def test_upload_creates_rows(self, client: TestClient, session: Session) -> None:
         county: County = build_county(session)
         headers = user(session, county, "op", Role.township_operator, FUCHUN)
         session.commit()
-        data = _workbook({
-            "组织": [["编码", "名称", "类型", "上级编码"], ["330111001009", "新村", "村", "330111001"]],
-            "人员": [["姓名", "手机号", "角色"], ["王五", "13912345678", "村社干部@330111001009"]],
-        })
+        data = _workbook(
+            {
+                "组织": [["编码", "名称", "类型", "上级编码"], ["330111001009", "新村", "村", "330111001"]],
+                "人员": [["姓名", "手机号", "角色"], ["王五", "13912345678", "村社干部@330111001009"]],
+            }
+        )
         response = client.post("/api/v1/org/import", headers=headers, files={"file": ("org.xlsx", data)})
         assert response.status_code == 200, response.text
         assert response.json()["nodes_created"] == 1 and response.json()["people_created"] == 1

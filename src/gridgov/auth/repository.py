@@ -28,32 +28,24 @@ class AuthRepository:
         return by_user, by_ip
 
     def live_session(self, session_id: str, now: datetime) -> tuple[AuthSession, Account] | None:
-        row = (
-            self.session.execute(
-                select(AuthSession, Account)
-                .join(Account, AuthSession.account_id == Account.id)
-                .where(AuthSession.id == session_id, AuthSession.expires_at > now, Account.active.is_(True))
-            )
-            
-            .one_or_none()
-        )
+        row = self.session.execute(
+            select(AuthSession, Account)
+            .join(Account, AuthSession.account_id == Account.id)
+            .where(AuthSession.id == session_id, AuthSession.expires_at > now, Account.active.is_(True))
+        ).one_or_none()
         return None if row is None else (row[0], row[1])
 
     def live_token(self, digest: str, now: datetime) -> tuple[ApiToken, Account] | None:
-        row = (
-            self.session.execute(
-                select(ApiToken, Account)
-                .join(Account, ApiToken.account_id == Account.id)
-                .where(
-                    ApiToken.token_hash == digest,
-                    ApiToken.revoked_at.is_(None),
-                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-                    Account.active.is_(True),
-                )
+        row = self.session.execute(
+            select(ApiToken, Account)
+            .join(Account, ApiToken.account_id == Account.id)
+            .where(
+                ApiToken.token_hash == digest,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                Account.active.is_(True),
             )
-            
-            .one_or_none()
-        )
+        ).one_or_none()
         return None if row is None else (row[0], row[1])
 
     def delete_session(self, session_id: str) -> None:

@@ -129,6 +129,11 @@ class OrgTransfer:
     def _covers(self, path: str) -> bool:
         return self.principal is None or self.principal.covers(path)
 
+    def _sees(self, person: Person) -> bool:
+        if self.principal is None:
+            return True
+        return self.repo.person_visible(person.id, self.principal.scope_paths, list(self.principal.unit_ids))
+
     # export -----------------------------------------------------------------------------------
     def tables(self) -> list[tuple[Sheet, list[list[str]]]]:
         scope = None if self.principal is None else list(self.principal.scope_paths)
@@ -371,6 +376,7 @@ class OrgTransfer:
         errors: list[CellError],
     ) -> list[tuple[str, str, str | None, list[tuple[Role, str, int | None]], list[str], list[str]]]:
         known_units = {u.code: node_code for u, node_code in self.repo.units(None)}
+        existing = self.repo.people_by_phones([r.values["phone"] for r in rows])
         plan = []
         seen: dict[str, int] = {}
         for row in rows:
@@ -382,6 +388,10 @@ class OrgTransfer:
                 errors.append(row.error("phone", f"手机号{v['phone']!r}应为11位数字 (11-digit mobile number)"))
             elif v["phone"] in seen:
                 errors.append(row.error("phone", f"手机号重复，首次出现在第{seen[v['phone']]}行 (duplicate phone)"))
+            elif v["phone"] in existing and not self._sees(existing[v["phone"]]):
+                errors.append(
+                    row.error("phone", "该手机号属于辖区外人员 (phone belongs to a person outside your area)")
+                )
             seen.setdefault(v["phone"], row.number)
             id_number = v.get("id_number") or None
             if id_number and not ID_NUMBER_RE.match(id_number):
