@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,24 +69,32 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A migrated, empty database for the whole session."""
+@contextmanager
+def fresh_engine(backend: str, directory: Path) -> Iterator[Engine]:
+    """An empty database of the backend: a SQLite file, or a PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
-        eng = _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
-        upgrade(eng)
-        yield eng
-        eng.dispose()
+        eng = _sqlite_engine(directory)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
         return
     url = postgres_url()
     assert url is not None
     eng, schema = _postgres_engine(url)
     try:
-        upgrade(eng)
         yield eng
     finally:
         eng.dispose()
         _drop_schema(url, schema)
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated, empty database for the whole session."""
+    with fresh_engine(backend, tmp_path_factory.mktemp(backend)) as eng:
+        upgrade(eng)
+        yield eng
 
 
 @pytest.fixture

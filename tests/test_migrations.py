@@ -10,24 +10,13 @@ from sqlalchemy import Engine, inspect
 
 from gridgov.migrate import downgrade, upgrade
 from gridgov.schema import metadata
-from tests.conftest import _drop_schema, _postgres_engine, _sqlite_engine, postgres_url
+from tests.conftest import fresh_engine
 
 
 @pytest.fixture
 def empty_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    if backend == "sqlite":
-        engine = _sqlite_engine(tmp_path)
+    with fresh_engine(backend, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    url = postgres_url()
-    assert url is not None
-    engine, schema = _postgres_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        _drop_schema(url, schema)
 
 
 def test_up_down_up(empty_engine: Engine) -> None:
