@@ -80,7 +80,7 @@ def _build_demo(database: Database, seed: int) -> bool:
                 bar.update(task, completed=step, description=steps.get(label, label))
 
             summary = build(session, seed=seed, progress=progress)
-    table = Table(title="富阳区 (330111) 演示县 — synthetic people and grids, real boundary and divisions")
+    table = Table(title="富阳区 (330111) 演示县 — real outline, names and codes; synthetic polygons and people")
     for key in ("townships", "villages", "grids", "units", "people", "responsible", "grid_members"):
         table.add_row(key, str(getattr(summary, key)))
     console.print(table)

@@ -29,6 +29,7 @@ from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
 from gridgov.web import pages as shell_pages
+from gridgov.web.templating import render
 
 log = logging.getLogger("gridgov")
 API_PREFIX = "/api/v1"
@@ -42,6 +43,14 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
         field = ".".join(loc[1:]) if loc and loc[0] in ("body", "query", "path") else ".".join(loc)
         details.append({"loc": loc, "field": field, "msg": f"{field}: {error.get('msg')}", "type": error.get("type")})
     return details
+
+
+def _wants_page(request: Request) -> bool:
+    """Browsers navigating to a page get an HTML error page; API clients get JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static/")) or path in ("/openapi.json", "/healthz", "/metrics"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -64,6 +73,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if isinstance(exc, LoginRequired):
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
+        if _wants_page(request):
+            context = {"message": exc.message, "status_code": exc.status_code}
+            return render(request, "error.html", context, status_code=exc.status_code)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
@@ -113,15 +113,27 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh browser context (no cookies) with a 1400x900 viewport; ``page.goto('/x')`` is relative to the app."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
-    context.set_default_timeout(15_000)
-    new_page = context.new_page()
+def new_page(browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
+    """Factory of pages, each in its own fresh browser context (own cookies), 1400x900, relative URLs."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
     try:
-        yield new_page
+        yield make
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    """A page in a fresh browser context; ``page.goto('/x')`` is relative to the app."""
+    return new_page()
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def point_inside(page: Page, path: Locator) -> tuple[float, float]:
 
 
 def children_names(page: Page) -> list[str]:
-    return [name.strip() for name in page.locator('[data-testid="children"] tbody tr td:nth-child(2)').all_inner_texts()]
+    cells = page.locator('[data-testid="children"] tbody tr td:nth-child(2)')
+    return [name.strip() for name in cells.all_inner_texts()]
 
 
 def phones(page: Page) -> list[str]:
@@ -183,17 +184,53 @@ def test_wanshi_code_really_is_wanshi(page: Page) -> None:
     expect(page.get_by_test_id("node-name")).to_contain_text("万市镇")
 
 
-def test_grid_member_sees_masked_phones(page: Page) -> None:
+def people_rows(page: Page) -> dict[str, str]:
+    """Name (without the 演示 badge) → phone, from the people table."""
+    rows: dict[str, str] = {}
+    for row in page.locator('[data-testid="people"] tbody tr').all():
+        cells = row.locator("td")
+        if cells.count() < 2:
+            continue
+        name = cells.nth(0).inner_text().split()[0]
+        rows[name] = cells.nth(1).inner_text().strip()
+    return rows
+
+
+def test_grid_member_sees_others_phones_masked(page: Page, new_page: Callable[[], Page]) -> None:
+    """grid_member lacks pii:read: other people's phones are masked; their own stays in full (by design).
+
+    In the demo a grid member's area holds nobody but themselves, so an admin first registers a resident
+    in that grid (through the JSON API, with the page session's CSRF token)."""
     login(page, "grid")
     page.goto("/org")
-    expect(page.get_by_test_id("node-name")).to_be_visible()
+    areas = page.get_by_test_id("areas").locator("a")
+    assert areas.count() > 1, "the demo grid member serves several grids, listed on /org"
+    areas.first.click()
+    page.wait_for_url(re.compile(r"/org/330111\d{9}$"))
+    grid_code = page.url.rsplit("/", 1)[-1]
+    own_name = page.get_by_test_id("who").inner_text().split("·")[0].strip()
+    assert re.fullmatch(r"100\d{8}", people_rows(page)[own_name]), "a grid member sees their own phone in full"
+
+    admin = new_page()
+    login(admin, "admin")
+    token = admin.locator('form[action="/logout"] input[name="csrf_token"]').get_attribute("value")
+    assert token
+    created = admin.request.post(
+        "/api/v1/people",
+        headers={"x-csrf-token": token},
+        data={"name": "掩码测试居民", "phone": "10012345678", "roles": [{"role": "resident", "node_code": grid_code}]},
+    )
+    assert created.status == 201, created.text()
+    admin.goto("/people?q=掩码测试居民")
+    assert people_rows(admin) == {"掩码测试居民": "10012345678"}
+
     page.goto("/people")
-    numbers = phones(page)
-    assert numbers, "grid member sees no phones at all"
-    for number in numbers:
-        assert "****" in number, f"unmasked phone {number!r} shown to a grid member"
-        assert re.fullmatch(r"\d{3}\*{4}\d{4}", number), number
-    assert not re.search(r"\b1\d{10}\b", page.content()), "a full phone number leaked into the page"
+    rows = people_rows(page)
+    assert rows.get("掩码测试居民") == "100****5678", rows
+    others = {name: phone for name, phone in rows.items() if name != own_name}
+    for name, phone in others.items():
+        assert re.fullmatch(r"\d{3}\*{4}\d{4}", phone), f"unmasked phone {phone!r} of {name} shown to a grid member"
+    assert "10012345678" not in page.content(), "the full number leaked into the page"
 
 
 def test_admin_sees_full_phones(page: Page) -> None:

@@ -1,5 +1,6 @@
-"""Builds the demo county into an empty database: real Fuyang boundary and divisions, synthetic
-village and grid polygons, units, 336 responsible people at four levels and the staff around them."""
+"""Builds the demo county into an empty database: the real Fuyang boundary and the real names and codes
+of its townships and villages; synthetic township, village and grid polygons (the real ones are not
+public), units, 336 responsible people at four levels and the staff around them."""
 
 from __future__ import annotations
 

@@ -18,12 +18,16 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/org")
-def org_home(user: PageUser, session: SessionDep) -> Response:
+def org_home(request: Request, user: PageUser, session: SessionDep) -> Response:
     user.require("org:read")
     if not user.scope_paths:
         raise NotFound("您的账号没有辖区 (your account has no area)")
-    top = user.scope_paths[0].rstrip("/").rsplit("/", 1)[-1]
-    return RedirectResponse(f"/org/{top}", status_code=303)
+    codes = [path.rstrip("/").rsplit("/", 1)[-1] for path in user.scope_paths]
+    if len(codes) == 1:
+        return RedirectResponse(f"/org/{codes[0]}", status_code=303)
+    repo = OrgService(session).repo
+    nodes = sorted(repo.nodes_by_codes(codes).values(), key=lambda n: n.code)
+    return render(request, "org/areas.html", {"areas": nodes})
 
 
 @router.get("/org/{code}")

@@ -16,8 +16,10 @@
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { features: [] }; })
       .then(function (data) {
-        if (!data.features.length) return null;
-        return L.geoJSON(data, {
+        var features = data.type === "Feature" ? [data] : (data.features || []);
+        if (!features.length) return null;
+        return L.geoJSON(features, {
+          interactive: withLinks,
           style: withLinks ? style : function () { return { color: "#333", weight: 2, fill: false }; },
           onEachFeature: function (feature, layer) {
             if (!withLinks) return;
@@ -35,5 +37,8 @@
     layers.forEach(function (layer) { if (layer) bounds = bounds ? bounds.extend(layer.getBounds()) : layer.getBounds(); });
     if (bounds) map.fitBounds(bounds, { padding: [8, 8] }); else map.setView([30.05, 119.95], 10);
     el.dataset.loaded = "true";
+  }).catch(function (error) {
+    el.dataset.loaded = "error";
+    el.insertAdjacentHTML("afterbegin", '<p class="error map-error">' + (el.dataset.errorText || "") + " " + error + "</p>");
   });
 })();
