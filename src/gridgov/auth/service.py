@@ -99,6 +99,7 @@ class AuthService:
 
     def logout(self, session_id: str) -> None:
         self.repo.delete_session(session_id)
+        record_event(self.session, "logout", "account")
 
     def create_account(self, person: Person, username: str, password: str) -> Account:
         if len(password) < MIN_PASSWORD:
