@@ -70,9 +70,7 @@ def create_item(item: ItemIn) -> ItemOut:
 
 @app.get("/items/{item_id}", response_model=ItemOut)
 def read_item(item_id: int) -> ItemOut:
-    row: tuple[Any, ...] | None = _db().execute(
-        "SELECT id, name, value FROM item WHERE id = ?", (item_id,)
-    ).fetchone()
+    row: tuple[Any, ...] | None = _db().execute("SELECT id, name, value FROM item WHERE id = ?", (item_id,)).fetchone()
     if row is None:
         raise HTTPException(404, "no such item")
     return ItemOut(id=row[0], name=row[1], value=row[2])

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 RESULT_MARK = "BENCH_RESULT"
-GRACE_SECONDS = 30.0
-"""A request still in flight this long after the deadline is abandoned and counted as a timeout."""
 
 
 @dataclass
@@ -32,6 +30,8 @@ class LoadSpec:
     path: str
     headers: dict[str, str]
     bodies: list[str] = field(default_factory=list)
+    grace: float = 30.0
+    """A request still in flight this long after the deadline is abandoned and counted as a timeout."""
 
     @classmethod
     def from_file(cls, path: Path) -> LoadSpec:
@@ -131,7 +131,7 @@ async def run(spec: LoadSpec) -> dict[str, Any]:
     tasks = [
         asyncio.create_task(_connection(spec, payloads, n * step, deadline, tally)) for n in range(spec.connections)
     ]
-    _done, pending = await asyncio.wait(tasks, timeout=spec.duration + GRACE_SECONDS)
+    _done, pending = await asyncio.wait(tasks, timeout=spec.duration + spec.grace)
     for task in pending:
         task.cancel()
         tally.timeout += 1
