@@ -118,7 +118,9 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url="sqlite://", data_dir=tmp_path, login_max_failures=3)
+    return Settings(
+        environment="test", database_url="sqlite://", data_dir=tmp_path, login_max_failures=3, auth_cache_seconds=0
+    )
 
 
 @pytest.fixture

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     login_max_failures: int = Field(default=5, description="Failed logins per account or address per window.")
     login_window_minutes: int = 15
+    auth_cache_seconds: float = Field(
+        default=10.0, description="How long a process reuses a resolved token/session (revocation delay)."
+    )
     tile_url: str = Field(
         default="",
         description="Optional basemap tile URL template (e.g. a 天地图 intranet mirror); empty = polygons only.",

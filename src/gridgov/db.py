@@ -67,7 +67,10 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # a writing request asks for IMMEDIATE: it waits for the write lock (busy_timeout) at BEGIN instead
+    # of failing with "database is locked" when its read transaction tries to become a write one
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

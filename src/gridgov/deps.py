@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gridgov.audit.recorder import Actor, set_actor
+from gridgov.auth.cache import PrincipalCache
 from gridgov.auth.principal import Principal
+from gridgov.auth.repository import AuthRepository
+from gridgov.auth.security import token_digest
 from gridgov.auth.service import AuthService
 from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.errors import Forbidden, LoginRequired, Unauthorized
+from gridgov.kit.time import utcnow
 
 SESSION_COOKIE = "gridgov_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+log = logging.getLogger(__name__)
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,6 +47,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the handler returned, roll back when it raised
     (except errors that say their writes must stay, such as a failed login attempt)."""
     with get_database(request).sessions() as session:
+        if request.method in UNSAFE and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         try:
             yield session
             session.commit()
@@ -73,7 +82,11 @@ def session_id_from_cookie(request: Request, settings: Settings) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _csrf_value(request: Request) -> str | None:
+async def csrf_sent(request: Request) -> str | None:
+    """The CSRF token an unsafe request carries (header, or form field), read without touching the
+    database, so the principal can then be resolved in the thread pool."""
+    if request.method not in UNSAFE:
+        return None
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
@@ -85,43 +98,74 @@ async def _csrf_value(request: Request) -> str | None:
     return None
 
 
-async def _resolve(request: Request, session: Session, settings: Settings) -> Principal | None:
-    service = AuthService(session, settings)
+CsrfSent = Annotated[str | None, Depends(csrf_sent)]
+
+
+def principal_cache(request: Request) -> PrincipalCache:
+    cache: PrincipalCache = request.app.state.principals
+    return cache
+
+
+def _touch_token(database: Database, token_id: int) -> None:
+    """Best effort: a busy database must not fail the request that merely used the token."""
+    try:
+        with database.session() as session:
+            AuthRepository(session).touch_token(token_id, utcnow())
+    except OperationalError as exc:
+        log.info("token last_used_at not updated", extra={"token_id": token_id, "error": str(exc)})
+
+
+def _resolve(request: Request, session: Session, settings: Settings, sent: str | None) -> Principal | None:
+    cache = principal_cache(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        principal = service.principal_from_token(auth[7:].strip())
+        token = auth[7:].strip()
+        key = "token:" + token_digest(token)
+        principal = cache.get(key)
         if principal is None:
-            raise Unauthorized("令牌无效或已过期 (invalid or expired token)")
+            found = AuthService(session, settings).principal_from_token(token)
+            if found is None:
+                raise Unauthorized("令牌无效或已过期 (invalid or expired token)")
+            principal, stale_token = found
+            cache.put(key, principal)
+            if stale_token is not None:
+                _touch_token(get_database(request), stale_token)
     else:
         session_id = session_id_from_cookie(request, settings)
-        principal = service.principal_from_session(session_id) if session_id else None
+        if not session_id:
+            return None
+        key = "session:" + session_id
+        principal = cache.get(key) or AuthService(session, settings).principal_from_session(session_id)
         if principal is None:
             return None
-        if request.method in UNSAFE:
-            sent = await _csrf_value(request)
-            if not sent or not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token):
-                raise Forbidden("CSRF校验失败，请刷新页面后重试 (missing or wrong CSRF token)")
+        cache.put(key, principal)
+        if request.method in UNSAFE and (
+            not sent or not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token)
+        ):
+            raise Forbidden("CSRF校验失败，请刷新页面后重试 (missing or wrong CSRF token)")
     set_actor(session, Actor(principal.account_id, principal.username, client_ip(request)))
     request.state.principal = principal
     return principal
 
 
-async def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    principal = await _resolve(request, session, settings)
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent) -> Principal:
+    principal = _resolve(request, session, settings, sent)
     if principal is None:
         raise Unauthorized("请先登录 (authentication required)")
     return principal
 
 
-async def get_page_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    principal = await _resolve(request, session, settings)
+def get_page_principal(request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent) -> Principal:
+    principal = _resolve(request, session, settings, sent)
     if principal is None:
         raise LoginRequired("请先登录 (sign in first)")
     return principal
 
 
-async def get_optional_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:
-    return await _resolve(request, session, settings)
+def get_optional_principal(
+    request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent
+) -> Principal | None:
+    return _resolve(request, session, settings, sent)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -19,12 +19,13 @@ from gridgov.audit import api as audit_api
 from gridgov.audit.recorder import install as install_audit
 from gridgov.auth import api as auth_api
 from gridgov.auth import pages as auth_pages
+from gridgov.auth.cache import PrincipalCache
 from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.geo import api as geo_api
 from gridgov.logging import configure as configure_logging
-from gridgov.metrics import metrics_middleware, metrics_response
+from gridgov.metrics import MetricsMiddleware, metrics_response
 from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database or Database.from_url(settings.database_url)
+    app.state.principals = PrincipalCache(ttl_seconds=settings.auth_cache_seconds)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
 
-    app.middleware("http")(metrics_middleware)
+    app.add_middleware(MetricsMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth_api, org_api, geo_api, transfer_api, audit_api):

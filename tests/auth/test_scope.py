@@ -45,6 +45,11 @@ def _no_wanshi(response: Response) -> None:
     assert WANSHI not in response.text and "万市" not in response.text, response.text[:500]
 
 
+def _batch_out_of_scope(response: Response) -> None:
+    body = response.json()
+    assert body["codes"] == [None] and body["areas"] == {} and body["out_of_scope"] == 1, body
+
+
 def _import_rejected(response: Response) -> None:
     assert response.status_code in (403, 404, 422), response.text[:300]
     assert "不在您的辖区内" in response.text
@@ -149,6 +154,7 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ("POST", "/api/v1/geo/locate"): [lambda w: _denied(w.call("POST", "/api/v1/geo/locate", json=WANSHI_POINT))],
     ("POST", "/api/v1/geo/locate/batch"): [
         lambda w: _no_wanshi(w.call("POST", "/api/v1/geo/locate/batch", json={"points": [[120.05, 30.02]]})),
+        lambda w: _batch_out_of_scope(w.call("POST", "/api/v1/geo/locate/batch", json={"points": [[120.05, 30.02]]})),
     ],
     ("GET", "/api/v1/geo/boundaries"): [
         lambda w: _denied(w.call("GET", "/api/v1/geo/boundaries", params={"parent": WANSHI})),

@@ -38,11 +38,12 @@ def test_latitude_out_of_range_names_the_field(client: TestClient, admin: dict[s
 
 
 def test_batch_reports_each_point(client: TestClient, admin: dict[str, str]) -> None:
-    points = [[119.92, 30.07], [120.05, 30.02], [0.0, 0.0]]
+    points = [[119.92, 30.07], [120.05, 30.02], [0.0, 0.0], [119.93, 30.08]]
     body = client.post("/api/v1/geo/locate/batch", json={"points": points}, headers=admin).json()
-    assert (body["located"], body["outside"]) == (2, 1)
-    assert body["items"][1]["location"]["township"]["name"] == "万市镇"
-    assert body["items"][2]["location"] is None and "不在本县" in body["items"][2]["error"]
+    assert body["codes"] == ["330111001001002", "330111100001001", None, "330111001001002"]
+    assert (body["located"], body["outside"], body["out_of_scope"]) == (3, 1, 0)
+    assert set(body["areas"]) == {"330111001001002", "330111100001001"}
+    assert body["areas"]["330111100001001"]["township"]["name"] == "万市镇"
 
 
 def test_new_boundary_takes_effect_at_once(client: TestClient, admin: dict[str, str]) -> None:

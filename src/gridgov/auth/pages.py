@@ -16,6 +16,7 @@ from gridgov.deps import (
     SettingsDep,
     client_ip,
     cookie_signer,
+    principal_cache,
     session_id_from_cookie,
 )
 from gridgov.errors import AppError
@@ -84,6 +85,7 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep, user: O
     session_id = session_id_from_cookie(request, settings)
     if user is not None and session_id:
         AuthService(session, settings).logout(session_id)
+        principal_cache(request).drop("session:" + session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

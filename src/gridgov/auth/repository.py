@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridgov.auth.models import Account, ApiToken, AuthSession, LoginAttempt
@@ -47,6 +47,9 @@ class AuthRepository:
             )
         ).one_or_none()
         return None if row is None else (row[0], row[1])
+
+    def touch_token(self, token_id: int, now: datetime) -> None:
+        self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
     def delete_session(self, session_id: str) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.id == session_id))

@@ -87,15 +87,16 @@ class AuthService:
         auth_session, account = found
         return principal_for(account, auth_session.csrf_token)
 
-    def principal_from_token(self, token: str) -> Principal | None:
+    def principal_from_token(self, token: str) -> tuple[Principal, int | None] | None:
+        """The principal, and the token's id when its ``last_used_at`` is stale and worth a touch
+        (done by the caller in a transaction of its own, so reads never turn into writes)."""
         now = utcnow()
         found = self.repo.live_token(token_digest(token), now)
         if found is None:
             return None
         api_token, account = found
-        if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
-            api_token.last_used_at = now
-        return principal_for(account)
+        stale = api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5)
+        return principal_for(account), api_token.id if stale else None
 
     def logout(self, session_id: str) -> None:
         self.repo.delete_session(session_id)

@@ -30,15 +30,19 @@ class TimeUnit(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"working_days": "工作日", "working_hours": "工作时", "clock_hours": "紧急工作时", "calendar_days": "自然日"}[
-            self.value
-        ]
+        return UNIT_LABELS[self]
 
     @property
     def on_working_time(self) -> bool:
         return self in (TimeUnit.working_days, TimeUnit.working_hours)
 
 
+UNIT_LABELS = {
+    TimeUnit.working_days: "工作日",
+    TimeUnit.working_hours: "工作时",
+    TimeUnit.clock_hours: "紧急工作时",
+    TimeUnit.calendar_days: "自然日",
+}
 DEFAULT_PERIODS = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
 
 
@@ -65,7 +69,8 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         spans = [(_minutes(a), _minutes(b)) for a, b in self.periods]
-        if not spans or any(a >= b for a, b in spans) or any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
+        overlapping = any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1))
+        if not spans or overlapping or any(a >= b for a, b in spans):
             raise ValueError("working periods must be ordered, non-empty and not overlapping")
 
     @property

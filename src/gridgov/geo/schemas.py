@@ -14,9 +14,9 @@ class AreaRef(BaseModel):
     kind: str
 
 
-class Location(BaseModel):
-    lon: float
-    lat: float
+class Placement(BaseModel):
+    """Where an area sits in the tree: its township, village, grid (whichever apply)."""
+
     township: AreaRef | None = None
     village: AreaRef | None = None
     grid: AreaRef | None = None
@@ -24,16 +24,26 @@ class Location(BaseModel):
     path: str
 
 
+class Location(Placement):
+    lon: float
+    lat: float
+
+
+class AreaInfo(Placement):
+    code: str
+    name: str
+    kind: str
+
+
 class BatchRequest(BaseModel):
     points: list[tuple[float, float]] = Field(max_length=200_000, description="[[lon, lat], …]")
 
 
-class BatchItem(BaseModel):
-    location: Location | None
-    error: str | None = None
-
-
 class BatchResponse(BaseModel):
-    items: list[BatchItem]
+    codes: list[str | None] = Field(
+        description="Per point, in order: the code of the deepest area holding it; null outside the county or your area"
+    )
+    areas: dict[str, AreaInfo] = Field(description="Each area named in ``codes``, once")
     located: int
-    outside: int
+    outside: int = Field(description="Points outside the county")
+    out_of_scope: int = Field(description="Points inside the county but outside your area")
