@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -115,7 +115,9 @@ def _touch_token(database: Database, token_id: int) -> None:
         log.info("token last_used_at not updated", extra={"token_id": token_id, "error": str(exc)})
 
 
-def _resolve(request: Request, session: Session, settings: Settings, sent: str | None) -> Principal | None:
+def _resolve(
+    request: Request, session: Session, settings: Settings, sent: str | None, background: BackgroundTasks
+) -> Principal | None:
     cache = principal_cache(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -129,7 +131,8 @@ def _resolve(request: Request, session: Session, settings: Settings, sent: str |
             principal, stale_token = found
             cache.put(key, principal)
             if stale_token is not None:
-                _touch_token(get_database(request), stale_token)
+                # after the response, when this request's transaction (maybe holding the write lock) is over
+                background.add_task(_touch_token, get_database(request), stale_token)
     else:
         session_id = session_id_from_cookie(request, settings)
         if not session_id:
@@ -148,24 +151,28 @@ def _resolve(request: Request, session: Session, settings: Settings, sent: str |
     return principal
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent) -> Principal:
-    principal = _resolve(request, session, settings, sent)
+def get_principal(
+    request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent, background: BackgroundTasks
+) -> Principal:
+    principal = _resolve(request, session, settings, sent, background)
     if principal is None:
         raise Unauthorized("请先登录 (authentication required)")
     return principal
 
 
-def get_page_principal(request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent) -> Principal:
-    principal = _resolve(request, session, settings, sent)
+def get_page_principal(
+    request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent, background: BackgroundTasks
+) -> Principal:
+    principal = _resolve(request, session, settings, sent, background)
     if principal is None:
         raise LoginRequired("请先登录 (sign in first)")
     return principal
 
 
 def get_optional_principal(
-    request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent
+    request: Request, session: SessionDep, settings: SettingsDep, sent: CsrfSent, background: BackgroundTasks
 ) -> Principal | None:
-    return _resolve(request, session, settings, sent)
+    return _resolve(request, session, settings, sent, background)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
