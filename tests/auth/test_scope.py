@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
