@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         description="Optional basemap tile URL template (e.g. a 天地图 intranet mirror); empty = polygons only.",
     )
     tile_attribution: str = ""
+    case_yellow_share: float = Field(
+        default=0.25, gt=0, lt=1, description="A case turns yellow when less than this share of its limit is left."
+    )
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
 
     @model_validator(mode="after")

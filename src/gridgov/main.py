@@ -20,12 +20,16 @@ from gridgov.audit.recorder import install as install_audit
 from gridgov.auth import api as auth_api
 from gridgov.auth import pages as auth_pages
 from gridgov.auth.cache import PrincipalCache
+from gridgov.case import api as case_api
+from gridgov.case.calendar import WorkCalendar
 from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.geo import api as geo_api
+from gridgov.kit.time import utcnow
 from gridgov.logging import configure as configure_logging
 from gridgov.metrics import MetricsMiddleware, metrics_response
+from gridgov.notify import api as notify_api
 from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database or Database.from_url(settings.database_url)
     app.state.principals = PrincipalCache(ttl_seconds=settings.auth_cache_seconds)
+    app.state.calendar = WorkCalendar()
+    app.state.clock = utcnow
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(MetricsMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth_api, org_api, geo_api, transfer_api, audit_api):
+    for module in (auth_api, org_api, geo_api, transfer_api, audit_api, case_api, notify_api):
         api.include_router(module.router)
     app.include_router(api)
     for module in (shell_pages, auth_pages, org_pages):

@@ -31,6 +31,7 @@ class World:
     client: TestClient
     headers: dict[str, str]
     wanshi_person: Person
+    wanshi_case: str
 
     def call(self, method: str, url: str, **kwargs: object) -> Response:
         return self.client.request(method, url, headers=self.headers, **kwargs)  # type: ignore[arg-type]
@@ -211,6 +212,22 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         lambda w, sheet=sheet: _no_wanshi(w.call("GET", "/api/v1/org/export", params={"format": "csv", "sheet": sheet}))
         for sheet in ("org", "units", "people")
     ],
+    ("GET", "/api/v1/cases/categories"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/cases/categories"))],
+    ("POST", "/api/v1/cases"): [
+        lambda w: _denied(
+            w.call("POST", "/api/v1/cases", json={"category": "0201", "description": "越界", **WANSHI_POINT})
+        ),
+    ],
+    ("GET", "/api/v1/cases"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/cases", params={"limit": 200})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/cases", params={"township": WANSHI})),
+    ],
+    ("GET", "/api/v1/cases/{number}"): [lambda w: _denied(w.call("GET", f"/api/v1/cases/{w.wanshi_case}"))],
+    ("POST", "/api/v1/cases/{number}/actions"): [
+        lambda w: _denied(w.call("POST", f"/api/v1/cases/{w.wanshi_case}/actions", json={"action": "file"})),
+        lambda w: _denied(w.call("POST", f"/api/v1/cases/{w.wanshi_case}/actions", json={"action": "comment"})),
+    ],
+    ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],
     ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],
 }
 
@@ -243,7 +260,11 @@ def world(client: TestClient, session: Session) -> World:
     assert (
         client.patch(f"/api/v1/org/nodes/{WANSHI_VILLAGE}", json={"name": "万市村"}, headers=admin).status_code == 200
     )
-    return World(client, headers, wanshi_person)
+    reported = client.post(
+        "/api/v1/cases", json={"category": "0201", "description": "万市违建", **WANSHI_POINT}, headers=admin
+    )
+    assert reported.status_code == 201, reported.text
+    return World(client, headers, wanshi_person, reported.json()["number"])
 
 
 @pytest.mark.parametrize("route", sorted(CHECKS), ids=lambda r: f"{r[0]} {r[1]}")

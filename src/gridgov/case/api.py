@@ -1,0 +1,67 @@
+"""HTTP API of cases: report, list, read with timeline, act; and the taxonomy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from gridgov.case.schemas import CaseAction, CasePage, CaseRead, CaseReport
+from gridgov.case.service import CaseService
+from gridgov.case.workflow import CaseState
+from gridgov.deps import CurrentUser, SessionDep
+
+router = APIRouter(tags=["cases 事件"])
+
+
+def case_service(request: Request, session: SessionDep) -> CaseService:
+    state = request.app.state
+    return CaseService(
+        session, calendar=state.calendar, clock=state.clock, yellow_share=state.settings.case_yellow_share
+    )
+
+
+Cases = Annotated[CaseService, Depends(case_service)]
+
+
+@router.get("/cases/categories", summary="The case taxonomy (案件分类与处置标准)")
+def categories(cases: Cases, user: CurrentUser) -> dict[str, Any]:
+    return cases.taxonomy.model_dump(mode="json")
+
+
+@router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED, summary="Report a case (上报)")
+def report(data: CaseReport, cases: Cases, user: CurrentUser, response: Response) -> CaseRead:
+    case = cases.report(user, data, source="api")
+    response.headers["Location"] = f"/api/v1/cases/{case.number}"
+    return cases.read(user, case)
+
+
+@router.get("/cases", response_model=CasePage, summary="Cases in your area, newest first")
+def list_cases(
+    cases: Cases,
+    user: CurrentUser,
+    state: CaseState | None = None,
+    category: str | None = None,
+    township: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    stmt = cases.repo.visible(user.scope_paths, list(user.unit_ids))
+    if state:
+        stmt = stmt.where(cases.repo.state_is(state.value))
+    if category:
+        stmt = stmt.where(cases.repo.category_is(category))
+    if township:
+        stmt = stmt.where(cases.repo.township_is(township))
+    items, total = cases.repo.page(stmt, limit=limit, offset=offset)
+    return CasePage(items=[cases.read(user, c) for c in items], total=total)
+
+
+@router.get("/cases/{number}", response_model=CaseRead, summary="One case with its timeline")
+def get_case(number: str, cases: Cases, user: CurrentUser) -> CaseRead:
+    return cases.read(user, cases.get(user, number), with_events=True)
+
+
+@router.post("/cases/{number}/actions", response_model=CaseRead, summary="Act on a case (立案、派遣、反馈、核查…)")
+def act(number: str, data: CaseAction, cases: Cases, user: CurrentUser) -> CaseRead:
+    return cases.read(user, cases.act(user, number, data), with_events=True)

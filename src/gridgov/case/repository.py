@@ -1,0 +1,74 @@
+"""All queries of the case domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from gridgov.case.models import Case, CaseCategory, CaseEvent
+from gridgov.org.models import GridAssignment, OrgNode, RoleAssignment, Unit, UnitMembership
+from gridgov.org.repository import under
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def categories(self) -> list[CaseCategory]:
+        return list(self.session.scalars(select(CaseCategory).order_by(CaseCategory.code)))
+
+    def by_number(self, number: str) -> Case | None:
+        return self.session.scalars(select(Case).where(Case.number == number)).one_or_none()
+
+    def visible(self, scope: Sequence[str], unit_ids: Sequence[int]) -> Select[Case]:
+        conditions = [under(scope, Case.path)]
+        if unit_ids:
+            conditions.append(Case.unit_id.in_(unit_ids))
+        return select(Case).where(or_(*conditions))
+
+    def page(self, stmt: Select[Case], *, limit: int, offset: int) -> tuple[list[Case], int]:
+        total = self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        items = list(self.session.scalars(stmt.order_by(Case.id.desc()).limit(limit).offset(offset)))
+        return items, total
+
+    def state_is(self, state: str) -> ColumnElement[bool]:
+        return Case.state == state
+
+    def category_is(self, code: str) -> ColumnElement[bool]:
+        return Case.category_code.startswith(code, autoescape=True)
+
+    def township_is(self, code: str) -> ColumnElement[bool]:
+        return Case.township_code == code
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        return list(self.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
+
+    def unit(self, unit_id: int | None) -> Unit | None:
+        return None if unit_id is None else self.session.get(Unit, unit_id)
+
+    def unit_by_code(self, code: str) -> Unit | None:
+        return self.session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
+
+    def node_path(self, code: str) -> str | None:
+        return self.session.scalar(select(OrgNode.path).where(OrgNode.code == code))
+
+    def role_holders(self, roles: Sequence[str], node_code: str) -> list[int]:
+        stmt = (
+            select(RoleAssignment.person_id)
+            .join(OrgNode, RoleAssignment.node_id == OrgNode.id)
+            .where(OrgNode.code == node_code, RoleAssignment.role.in_(roles))
+        )
+        return list(self.session.scalars(stmt))
+
+    def unit_members(self, unit_id: int) -> list[int]:
+        return list(self.session.scalars(select(UnitMembership.person_id).where(UnitMembership.unit_id == unit_id)))
+
+    def grid_members(self, grid_code: str) -> list[int]:
+        stmt = (
+            select(GridAssignment.person_id)
+            .join(OrgNode, GridAssignment.node_id == OrgNode.id)
+            .where(OrgNode.code == grid_code)
+        )
+        return list(self.session.scalars(stmt))

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from gridgov.case.urgency import Urgency
+from gridgov.case.workflow import Action, CaseState
+
+
+class CaseReport(BaseModel):
+    category: str = Field(pattern=r"^\d{4}$", description="小类代码, e.g. 0102 井盖缺损")
+    description: str = Field(min_length=2, max_length=2000)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    address: str | None = Field(default=None, max_length=200)
+    severity: int | None = Field(default=None, ge=1, le=3, description="Defaults to the category's")
+
+
+class CaseAction(BaseModel):
+    action: Action
+    comment: str = Field(default="", max_length=2000)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    unit_code: str | None = Field(default=None, description="dispatch: the unit to send the case to")
+    days: int | None = Field(default=None, ge=1, le=60, description="request_extension: working days asked")
+    into_case: str | None = Field(default=None, description="merge: the number of the case that absorbs this one")
+
+
+class CaseEventRead(BaseModel):
+    action: str
+    action_label: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    actor_name: str
+    comment: str
+    data: dict[str, Any] | None
+
+
+class CaseRead(BaseModel):
+    number: str
+    category: str
+    category_name: str
+    description: str
+    severity: int
+    state: CaseState
+    state_label: str
+    source: str
+    lon: float
+    lat: float
+    address: str | None
+    township_code: str
+    village_code: str | None
+    grid_code: str | None
+    tier: str
+    owner_code: str
+    unit_code: str | None
+    stage: str | None
+    deadline_at: datetime | None
+    time_limit: str | None
+    urgency: Urgency | None
+    rework_count: int
+    escalation_level: int
+    extension_requested_days: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    allowed_actions: list[Action] = Field(default_factory=list)
+    events: list[CaseEventRead] | None = None
+
+
+class CasePage(BaseModel):
+    items: list[CaseRead]
+    total: int

@@ -1,0 +1,361 @@
+"""Case domain logic: intake, routing, the lifecycle with its clocks, and notices. Flushes, never commits."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gridgov.auth.principal import Principal
+from gridgov.case.calendar import TimeUnit, WorkCalendar
+from gridgov.case.models import Case, CaseEvent
+from gridgov.case.repository import CaseRepository
+from gridgov.case.routing import Place, route
+from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
+from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier, default_taxonomy
+from gridgov.case.urgency import urgency
+from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_actions, next_state
+from gridgov.errors import Forbidden, InvalidInput, NotFound
+from gridgov.geo.service import geo_service
+from gridgov.kit.time import to_local, utcnow
+from gridgov.notify.service import Notice, Notifier
+from gridgov.org.enums import Role
+from gridgov.org.models import Unit
+
+EVENT_LABELS = {"report": "上报", "escalate": "升级"}
+NOT_VISIBLE = "案件不存在或不在您的辖区内 (no such case in your area)"
+DISPATCHER_ROLES = {
+    Tier.village: [Role.village_cadre.value],
+    Tier.township: [Role.township_operator.value],
+    Tier.county: [Role.county_dispatcher.value],
+}
+HANDLER_ACTIONS = {Action.accept, Action.give_back, Action.feedback, Action.request_extension}
+VERIFIER_ACTIONS = {Action.verify_pass, Action.verify_fail}
+
+
+def load_taxonomy(session: Session) -> Taxonomy:
+    """The taxonomy edited in the database, or the shipped default while none has been loaded."""
+    rows = CaseRepository(session).categories()
+    if not rows:
+        return default_taxonomy()
+    majors = {r.major: r.major_name for r in rows}
+    return Taxonomy.model_validate({"version": 0, "majors": majors, "categories": [r.spec for r in rows if r.active]})
+
+
+class CaseService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        calendar: WorkCalendar | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        notifier: Notifier | None = None,
+        yellow_share: float = 0.25,
+    ) -> None:
+        self.session = session
+        self.repo = CaseRepository(session)
+        self.calendar = calendar or WorkCalendar()
+        self.clock = clock
+        self.notifier = notifier or Notifier()
+        self.yellow_share = yellow_share
+        self._taxonomy: Taxonomy | None = None
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        if self._taxonomy is None:
+            self._taxonomy = load_taxonomy(self.session)
+        return self._taxonomy
+
+    # clocks ------------------------------------------------------------------------------------
+    def _start_clock(self, case: Case, limit: Limit | None, now: datetime) -> None:
+        if limit is None:
+            case.clock_started_at = case.deadline_at = case.limit_amount = case.limit_unit = None
+            return
+        case.clock_started_at = now
+        case.deadline_at = self.calendar.deadline(now, limit.amount, limit.unit)
+        case.limit_amount, case.limit_unit = limit.amount, limit.unit.value
+
+    def _stage_limit(self, case: Case) -> Limit:
+        stages = self.taxonomy.get(case.category_code).stages
+        return stages[min(case.stage_index, len(stages) - 1)].limit
+
+    # reading -----------------------------------------------------------------------------------
+    def get(self, principal: Principal, number: str) -> Case:
+        case = self.repo.by_number(number)
+        if case is None or not (principal.covers(case.path) or case.unit_id in principal.unit_ids):
+            raise NotFound(NOT_VISIBLE)
+        return case
+
+    def read(self, principal: Principal, case: Case, *, with_events: bool = False) -> CaseRead:
+        category = self.taxonomy.get(case.category_code)
+        state = CaseState(case.state)
+        unit = self.repo.unit(case.unit_id)
+        colour = None
+        if state.is_open and case.deadline_at and case.clock_started_at and case.limit_unit:
+            colour = urgency(
+                self.calendar,
+                self.clock(),
+                case.clock_started_at,
+                case.deadline_at,
+                TimeUnit(case.limit_unit),
+                self.yellow_share,
+            )
+        stage = category.stages[min(case.stage_index, len(category.stages) - 1)].name
+        limit = (
+            f"{Limit(amount=case.limit_amount, unit=case.limit_unit)}"
+            if case.limit_amount and case.limit_unit
+            else None
+        )
+        events = None
+        if with_events:
+            events = [
+                CaseEventRead(
+                    action=e.action,
+                    action_label=ACTION_LABELS[Action(e.action)]
+                    if e.action in Action.__members__
+                    else EVENT_LABELS.get(e.action, e.action),
+                    from_state=e.from_state,
+                    to_state=e.to_state,
+                    at=e.at,
+                    actor_name=e.actor_name,
+                    comment=e.comment,
+                    data=e.data,
+                )
+                for e in self.repo.events(case.id)
+            ]
+        return CaseRead(
+            number=case.number,
+            category=case.category_code,
+            category_name=category.name,
+            description=case.description,
+            severity=case.severity,
+            state=state,
+            state_label=state.label,
+            source=case.source,
+            lon=case.lon,
+            lat=case.lat,
+            address=case.address,
+            township_code=case.township_code,
+            village_code=case.village_code,
+            grid_code=case.grid_code,
+            tier=case.tier,
+            owner_code=case.owner_code,
+            unit_code=unit.code if unit else None,
+            stage=stage if state is CaseState.handling else None,
+            deadline_at=case.deadline_at,
+            time_limit=limit,
+            urgency=colour,
+            rework_count=case.rework_count,
+            escalation_level=case.escalation_level,
+            extension_requested_days=case.extension_days,
+            created_at=case.created_at,
+            closed_at=case.closed_at,
+            allowed_actions=allowed_actions(state, principal.roles),
+            events=events,
+        )
+
+    # intake ------------------------------------------------------------------------------------
+    def report(self, principal: Principal, data: CaseReport, *, source: str = "app") -> Case:
+        category = self.taxonomy.get(data.category)
+        location = geo_service.locate(self.session, data.lon, data.lat, principal.scope_paths)
+        if location.township is None:
+            raise InvalidInput("该点不在任何乡镇(街道)内 (point is in no township)", field="lon")
+        place = Place(
+            county=location.path.split("/")[0],
+            township=location.township.code,
+            village=location.village.code if location.village else None,
+        )
+        severity = data.severity or category.severity
+        target = route(category, place, severity)
+        now = self.clock()
+        case = Case(
+            number="~" + secrets.token_hex(8),  # replaced by the dated number once the id is known
+            category_code=category.code,
+            description=data.description,
+            severity=severity,
+            state=CaseState.reported.value,
+            source=source,
+            lon=data.lon,
+            lat=data.lat,
+            address=data.address,
+            path=location.path,
+            township_code=place.township,
+            village_code=place.village,
+            grid_code=location.grid.code if location.grid else None,
+            tier=target.tier.value,
+            owner_code=target.node_code,
+            reporter_person_id=principal.person_id,
+        )
+        unit = self.repo.unit_by_code(target.unit_code) if target.unit_code else None
+        case.unit_id = unit.id if unit else None
+        self._start_clock(case, category.limits.filing, now)
+        self.session.add(case)
+        self.session.flush()
+        case.number = f"{to_local(now).strftime('%Y%m%d')}{case.id:06d}"
+        self._event(
+            principal,
+            case,
+            "report",
+            None,
+            CaseState.reported,
+            data.lon,
+            data.lat,
+            data.description,
+            {"routed_to": target.unit_code or target.node_code, "tier": target.tier.value},
+        )
+        self._notify_dispatchers(case, category, "assignment", f"新上报案件 {case.number}：{category.name}")
+        self.session.flush()
+        return case
+
+    # lifecycle ---------------------------------------------------------------------------------
+    def act(self, principal: Principal, number: str, data: CaseAction) -> Case:
+        case = self.get(principal, number)
+        before = CaseState(case.state)
+        after = next_state(before, data.action, principal.roles)
+        self._check_position(principal, case, data.action)
+        category = self.taxonomy.get(case.category_code)
+        now = self.clock()
+        extra: dict[str, object] = {}
+        match data.action:
+            case Action.file:
+                self._start_clock(case, category.limits.dispatch, now)
+            case Action.dispatch:
+                unit = self._dispatch_unit(principal, case, data.unit_code)
+                case.unit_id = unit.id if unit else None
+                extra["unit"] = unit.code if unit else case.owner_code
+                self._start_clock(case, self._stage_limit(case), now)
+                self._notify_unit(case, "assignment", f"派遣案件 {case.number}：{category.name}")
+            case Action.give_back:
+                if not data.comment.strip():
+                    raise InvalidInput("退回必须说明理由 (a return needs a reason)", field="comment")
+                case.unit_id = None
+                self._start_clock(case, category.limits.dispatch, now)
+                self._notify_dispatchers(case, category, "return", f"案件 {case.number} 被退回：{data.comment}")
+            case Action.feedback:
+                if case.stage_index + 1 < len(category.stages):
+                    case.stage_index += 1
+                    after = CaseState.handling
+                    extra["next_stage"] = category.stages[case.stage_index].name
+                    self._start_clock(case, self._stage_limit(case), now)
+                else:
+                    self._start_clock(case, None, now)
+                    self._notify(
+                        self.repo.grid_members(case.grid_code) if case.grid_code else [],
+                        Notice("verification", f"请核查案件 {case.number}", link=self._link(case), case_id=case.id),
+                    )
+            case Action.verify_fail:
+                case.rework_count += 1
+                self._start_clock(case, self._stage_limit(case), now)
+                self._notify_unit(case, "rework", f"案件 {case.number} 核查未通过，请返工")
+            case Action.request_extension:
+                if not data.days:
+                    raise InvalidInput("请填写申请延期的工作日数 (days is required)", field="days")
+                case.extension_days = data.days
+                extra["days"] = data.days
+            case Action.approve_extension | Action.refuse_extension:
+                if not case.extension_days:
+                    raise InvalidInput("没有待审批的延期申请 (no extension requested)", field="action")
+                if data.action is Action.approve_extension and case.deadline_at:
+                    case.deadline_at = self.calendar.deadline(
+                        case.deadline_at, case.extension_days, TimeUnit.working_days
+                    )
+                extra["days"] = case.extension_days
+                case.extension_days = None
+            case Action.defer | Action.hang | Action.merge | Action.cancel:
+                self._start_clock(case, None, now)
+                if data.action is Action.merge:
+                    target = self.get(principal, data.into_case or "")
+                    if target.id == case.id:
+                        raise InvalidInput("不能合并到自身 (cannot merge a case into itself)", field="into_case")
+                    case.merged_into_id = target.id
+                    extra["into"] = target.number
+            case Action.resume:
+                self._start_clock(case, self._stage_limit(case), now)
+            case Action.close:
+                case.closed_at = now
+            case Action.reopen:
+                case.closed_at = None
+                case.stage_index = 0
+                self._start_clock(case, category.limits.dispatch, now)
+            case Action.supervise:
+                self._notify_unit(case, "supervision", f"督办：案件 {case.number} {category.name}")
+        case.state = after.value
+        self._event(principal, case, data.action.value, before, after, data.lon, data.lat, data.comment, extra or None)
+        self.session.flush()
+        return case
+
+    # checks and notices ------------------------------------------------------------------------
+    def _owner_path(self, case: Case) -> str:
+        parts = case.path.split("/")
+        return "/".join(parts[: parts.index(case.owner_code) + 1]) + "/"
+
+    def _check_position(self, principal: Principal, case: Case, action: Action) -> None:
+        """Beyond the role: handlers act for the assigned unit, dispatchers for the owning tier."""
+        if action in HANDLER_ACTIONS:
+            ok = case.unit_id in principal.unit_ids if case.unit_id else principal.covers(self._owner_path(case))
+        elif action in VERIFIER_ACTIONS or action is Action.comment:
+            ok = principal.covers(case.path) or case.unit_id in principal.unit_ids
+        else:
+            ok = principal.covers(self._owner_path(case))
+        if not ok:
+            raise Forbidden(f"您不负责此案件的{action.label} (not yours to {action.value})")
+
+    def _dispatch_unit(self, principal: Principal, case: Case, unit_code: str | None) -> Unit | None:
+        if unit_code is None:
+            return self.repo.unit(case.unit_id)
+        unit = self.repo.unit_by_code(unit_code)
+        if unit is None:
+            raise InvalidInput(f"单位{unit_code}不存在 (unknown unit)", field="unit_code")
+        return unit
+
+    def _link(self, case: Case) -> str:
+        return f"/cases/{case.number}"
+
+    def _notify(self, person_ids: list[int], notice: Notice) -> None:
+        if person_ids:
+            self.notifier.notify(self.session, person_ids, notice)
+
+    def _notify_dispatchers(self, case: Case, category: Category, kind: str, title: str) -> None:
+        roles = DISPATCHER_ROLES[Tier(case.tier)]
+        self._notify(
+            self.repo.role_holders(roles, case.owner_code),
+            Notice(kind, title, body=category.filing, link=self._link(case), case_id=case.id),
+        )
+
+    def _notify_unit(self, case: Case, kind: str, title: str) -> None:
+        people = (
+            self.repo.unit_members(case.unit_id)
+            if case.unit_id
+            else self.repo.role_holders(DISPATCHER_ROLES[Tier.village], case.owner_code)
+        )
+        self._notify(people, Notice(kind, title, link=self._link(case), case_id=case.id))
+
+    def _event(
+        self,
+        principal: Principal,
+        case: Case,
+        action: str,
+        before: CaseState | None,
+        after: CaseState,
+        lon: float | None,
+        lat: float | None,
+        comment: str,
+        data: dict[str, object] | None,
+    ) -> None:
+        self.session.add(
+            CaseEvent(
+                case_id=case.id,
+                action=action,
+                from_state=before.value if before else None,
+                to_state=after.value,
+                at=self.clock(),
+                actor_account_id=principal.account_id,
+                actor_name=principal.display,
+                lon=lon,
+                lat=lat,
+                comment=comment,
+                data=data,
+            )
+        )
