@@ -119,7 +119,12 @@ def session(db: Database) -> Iterator[Session]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        environment="test", database_url="sqlite://", data_dir=tmp_path, login_max_failures=3, auth_cache_seconds=0
+        environment="test",
+        database_url="sqlite://",
+        data_dir=tmp_path,
+        login_max_failures=3,
+        auth_cache_seconds=0,
+        sweep_seconds=0,
     )
 
 

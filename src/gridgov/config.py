@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     case_yellow_share: float = Field(
         default=0.25, gt=0, lt=1, description="A case turns yellow when less than this share of its limit is left."
     )
+    sweep_seconds: float = Field(
+        default=60.0, ge=0, description="Interval of the in-process overdue sweep; 0 turns it off (run it elsewhere)."
+    )
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
 
     @model_validator(mode="after")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +24,7 @@ from gridgov.auth import pages as auth_pages
 from gridgov.auth.cache import PrincipalCache
 from gridgov.case import api as case_api
 from gridgov.case.calendar import WorkCalendar
+from gridgov.case.tasks import Sweeper
 from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
@@ -62,7 +65,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     install_audit()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = None
+        if settings.sweep_seconds > 0:
+            sweeper = Sweeper(app.state.db, settings.sweep_seconds, app.state.calendar, lambda: app.state.clock())
+            sweeper.start()
+        yield
+        if sweeper is not None:
+            sweeper.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="gridgov 基层智治平台",
         version=__version__,
         description="Grassroots governance platform: organisation, geography, cases, warnings, evaluation.",

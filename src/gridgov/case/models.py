@@ -62,6 +62,8 @@ class Case(TimestampMixin, Base):
     extension_days: Mapped[int | None] = mapped_column(Integer)
     """Working days asked for by a pending extension request (延期申请)."""
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_handled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The deadline whose passing the sweeper has already acted on: each step fires once."""
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

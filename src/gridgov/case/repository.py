@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +42,22 @@ class CaseRepository:
 
     def township_is(self, code: str) -> ColumnElement[bool]:
         return Case.township_code == code
+
+    def overdue_for_update(self, now: datetime, states: Sequence[str], limit: int) -> list[Case]:
+        """Open cases whose deadline passed and was not yet acted on, locked for this sweeper;
+        rows another sweeper holds are skipped (PostgreSQL; SQLite has one writer anyway)."""
+        stmt = (
+            select(Case)
+            .where(
+                Case.state.in_(states),
+                Case.deadline_at <= now,
+                or_(Case.overdue_handled_for.is_(None), Case.overdue_handled_for < Case.deadline_at),
+            )
+            .order_by(Case.deadline_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
 
     def events(self, case_id: int) -> list[CaseEvent]:
         return list(self.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))

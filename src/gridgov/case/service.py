@@ -12,7 +12,7 @@ from gridgov.auth.principal import Principal
 from gridgov.case.calendar import TimeUnit, WorkCalendar
 from gridgov.case.models import Case, CaseEvent
 from gridgov.case.repository import CaseRepository
-from gridgov.case.routing import Place, route
+from gridgov.case.routing import Place, Route, escalate, route
 from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier, default_taxonomy
 from gridgov.case.urgency import urgency
@@ -285,6 +285,53 @@ class CaseService:
         self._event(principal, case, data.action.value, before, after, data.lon, data.lat, data.comment, extra or None)
         self.session.flush()
         return case
+
+    # escalation --------------------------------------------------------------------------------
+    def escalate_overdue(self, case: Case, now: datetime) -> str:
+        """One step for a case whose deadline passed: up one tier (village → township → county) with a
+        fresh clock and a 督办 notice; at the county, the supervision notice alone. Returns what it did."""
+        category = self.taxonomy.get(case.category_code)
+        deadline = case.deadline_at
+        case.overdue_handled_for = deadline
+        place = Place(county=case.path.split("/")[0], township=case.township_code, village=case.village_code)
+        current = Route(Tier(case.tier), case.owner_code, None)
+        higher = escalate(current, place)
+        leaders = self.repo.role_holders([Role.leader.value], case.owner_code)
+        if higher is None:
+            self._notify(
+                leaders + self.repo.role_holders(DISPATCHER_ROLES[Tier.county], case.owner_code),
+                Notice("supervision", f"督办：案件 {case.number} 已超期", link=self._link(case), case_id=case.id),
+            )
+            outcome = "supervised"
+        else:
+            case.escalation_level += 1
+            case.tier, case.owner_code = higher.tier.value, higher.node_code
+            unit = self.repo.unit_by_code(higher.unit_code) if higher.unit_code else None
+            if case.state in (CaseState.reported.value, CaseState.filed.value) and unit is not None:
+                case.unit_id = unit.id
+            limit = Limit(amount=case.limit_amount or 1, unit=case.limit_unit or TimeUnit.working_days)
+            self._start_clock(case, limit, now)
+            self._notify(
+                leaders,
+                Notice("supervision", f"督办：案件 {case.number} 超期，已升级", link=self._link(case), case_id=case.id),
+            )
+            self._notify_dispatchers(case, category, "escalation", f"升级案件 {case.number}：{category.name}")
+            outcome = f"escalated to {higher.tier.value}"
+        self.session.add(
+            CaseEvent(
+                case_id=case.id,
+                action="escalate",
+                from_state=case.state,
+                to_state=case.state,
+                at=now,
+                actor_account_id=None,
+                actor_name="system",
+                comment=outcome,
+                data={"deadline": deadline.isoformat() if deadline else None, "tier": case.tier},
+            )
+        )
+        self.session.flush()
+        return outcome
 
     # checks and notices ------------------------------------------------------------------------
     def _owner_path(self, case: Case) -> str:

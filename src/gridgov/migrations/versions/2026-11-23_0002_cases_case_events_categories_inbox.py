@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("rework_count", sa.Integer(), nullable=False),
         sa.Column("extension_days", sa.Integer(), nullable=True),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
+        sa.Column("overdue_handled_for", sa.DateTime(timezone=True), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
