@@ -69,3 +69,21 @@ def test_user_add(database: Path) -> None:
         ],
     )
     assert result.exit_code == 1 and "unknown node" in result.output  # no tree yet
+
+
+def test_taxonomy_round_trip_and_bad_file(database: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "taxonomy.yaml"
+    assert runner.invoke(app, ["export", "taxonomy", str(out)]).exit_code == 0
+    text = out.read_text("utf-8")
+    assert "井盖缺损" in text and "clock_hours" in text
+    edited = text.replace("name: 井盖缺损", "name: 窨井盖缺损")
+    out.write_text(edited, "utf-8")
+    result = runner.invoke(app, ["import", "taxonomy", str(out)])
+    assert result.exit_code == 0, result.output
+    again = tmp_path / "again.yaml"
+    runner.invoke(app, ["export", "taxonomy", str(again)])
+    assert "窨井盖缺损" in again.read_text("utf-8")
+    out.write_text(edited.replace("severity: 3", "severity: 7", 1), "utf-8")
+    bad = runner.invoke(app, ["import", "taxonomy", str(out)])
+    assert bad.exit_code == 1 and "severity" in bad.output

@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from gridgov.audit.recorder import Actor, set_actor
 from gridgov.auth.service import AuthService
+from gridgov.case.service import load_taxonomy, save_taxonomy, taxonomy_yaml
+from gridgov.case.taxonomy import default_taxonomy, parse_taxonomy
 from gridgov.config import get_settings
 from gridgov.db import Database
 from gridgov.demo.builder import COUNTY_CODE, DEMO_PASSWORD, build
@@ -80,6 +82,7 @@ def _build_demo(database: Database, seed: int) -> bool:
                 bar.update(task, completed=step, description=steps.get(label, label))
 
             summary = build(session, seed=seed, progress=progress)
+            save_taxonomy(session, default_taxonomy())
     table = Table(title="富阳区 (330111) 演示县 — real outline, names and codes; synthetic polygons and people")
     for key in ("townships", "villages", "grids", "units", "people", "responsible", "grid_members"):
         table.add_row(key, str(getattr(summary, key)))
@@ -164,6 +167,30 @@ def import_geojson(
         _fail(exc.message)
         return
     console.print(f"[green]✓[/green] {count} boundaries imported")
+
+
+@import_app.command("taxonomy")
+def import_taxonomy(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="taxonomy .yaml")]) -> None:
+    """Load the case taxonomy (案件分类与处置标准) from YAML; all or nothing."""
+    database = _migrated()
+    try:
+        taxonomy = parse_taxonomy(file.read_text("utf-8"))
+        with database.session() as session:
+            set_actor(session, CLI_ACTOR)
+            count = save_taxonomy(session, taxonomy)
+    except AppError as exc:
+        _fail(exc.message)
+        return
+    console.print(f"[green]✓[/green] {count} categories active")
+
+
+@export_app.command("taxonomy")
+def export_taxonomy(file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .yaml")]) -> None:
+    """Write the case taxonomy in use as YAML (导出案件分类)."""
+    database = _migrated()
+    with database.session() as session:
+        file.write_text(taxonomy_yaml(load_taxonomy(session)), "utf-8")
+    console.print(f"[green]✓[/green] wrote {file}")
 
 
 @export_app.command("org")

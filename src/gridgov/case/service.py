@@ -6,11 +6,12 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+import yaml
 from sqlalchemy.orm import Session
 
 from gridgov.auth.principal import Principal
 from gridgov.case.calendar import TimeUnit, WorkCalendar
-from gridgov.case.models import Case, CaseEvent
+from gridgov.case.models import Case, CaseCategory, CaseEvent
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, escalate, route
 from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
@@ -42,6 +43,25 @@ def load_taxonomy(session: Session) -> Taxonomy:
         return default_taxonomy()
     majors = {r.major: r.major_name for r in rows}
     return Taxonomy.model_validate({"version": 0, "majors": majors, "categories": [r.spec for r in rows if r.active]})
+
+
+def save_taxonomy(session: Session, taxonomy: Taxonomy) -> int:
+    """Store a taxonomy in the database (categories absent from it are deactivated, never deleted:
+    old cases keep their category). Returns the number of active categories."""
+    existing = {row.code: row for row in CaseRepository(session).categories()}
+    for category in taxonomy.categories:
+        row = existing.pop(category.code, None) or CaseCategory(code=category.code)
+        row.name, row.major, row.major_name = category.name, category.major, taxonomy.majors[category.major]
+        row.spec, row.active = category.model_dump(mode="json"), True
+        session.add(row)
+    for row in existing.values():
+        row.active = False
+    session.flush()
+    return len(taxonomy.categories)
+
+
+def taxonomy_yaml(taxonomy: Taxonomy) -> str:
+    return yaml.safe_dump(taxonomy.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
 
 
 class CaseService:
