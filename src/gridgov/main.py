@@ -23,6 +23,7 @@ from gridgov.auth import api as auth_api
 from gridgov.auth import pages as auth_pages
 from gridgov.auth.cache import PrincipalCache
 from gridgov.case import api as case_api
+from gridgov.case import open311
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.tasks import Sweeper
 from gridgov.config import Settings, get_settings
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (auth_api, org_api, geo_api, transfer_api, audit_api, case_api, notify_api):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(open311.router)
     for module in (shell_pages, auth_pages, org_pages):
         app.include_router(module.router)
     app.mount(
