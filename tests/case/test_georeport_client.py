@@ -1,0 +1,52 @@
+"""The ``georeport`` client from PyPI reads a live gridgov server (Open311 GeoReport v2)."""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from georeport import GeoReport
+from sqlalchemy import select
+
+from gridgov.auth.models import Account
+from gridgov.auth.schemas import TokenCreate
+from gridgov.auth.service import AuthService
+from gridgov.config import Settings
+from gridgov.db import Database
+from tests.live import demo_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    workdir: Path = tmp_path_factory.mktemp("open311")
+    with demo_server(workdir) as url:
+        database = Database.from_url(f"sqlite:///{workdir / 'gridgov.db'}")
+        with database.session() as session:
+            admin = session.scalars(select(Account).where(Account.username == "admin")).one()
+            key = (
+                AuthService(session, Settings(environment="test")).create_token(admin.id, TokenCreate(name="311")).token
+            )
+        database.engine.dispose()
+        form = {"api_key": key, "service_code": "0102", "lat": "30.05", "long": "119.95", "description": "井盖缺失"}
+        request = urllib.request.Request(f"{url}/open311/v2/requests.json", data=urllib.parse.urlencode(form).encode())
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+        yield url + "/open311/v2", key
+
+
+@pytest.mark.parametrize("output_format", ["json", "xml"])
+def test_client_lists_services_and_requests(server: tuple[str, str], output_format: str) -> None:
+    root, _key = server
+    client = GeoReport(root, output_format=output_format)
+    services = client.get_service_list()
+    assert len(services) == 19
+    found = client.get_service_requests()
+    # with XML, xmltodict gives a lone <request> as a dict rather than a one-element list
+    requests = found if isinstance(found, list) else [found]
+    assert [r["service_code"] for r in requests] == ["0102"] and requests[0]["status"] == "open"
+    one = client.get_service_request(requests[0]["service_request_id"])
+    record = one[0] if isinstance(one, list) else one
+    assert record["service_name"] == "井盖缺损"
