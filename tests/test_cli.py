@@ -27,8 +27,9 @@ def test_demo_build_then_export(database: Path, tmp_path: Path) -> None:
     assert "1007" in result.output or "grids" in result.output
     out = tmp_path / "org.xlsx"
     assert runner.invoke(app, ["export", "org", str(out)]).exit_code == 0
-    sheet = load_workbook(out, read_only=True)["组织"]
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(out, read_only=True)
+    rows = list(workbook["组织"].iter_rows(values_only=True))
+    workbook.close()
     assert rows[1] == ("330111", "富阳区", "县(区)", None)
     assert len(rows) == 1 + 1 + 24 + 350 + 1007
 
@@ -87,3 +88,12 @@ def test_taxonomy_round_trip_and_bad_file(database: Path, tmp_path: Path) -> Non
     out.write_text(edited.replace("severity: 3", "severity: 7", 1), "utf-8")
     bad = runner.invoke(app, ["import", "taxonomy", str(out)])
     assert bad.exit_code == 1 and "severity" in bad.output
+
+
+def test_holiday_table_import(database: Path, tmp_path: Path) -> None:
+    table = tmp_path / "2027.csv"
+    table.write_text("日期,类型,名称\n2027-01-01,休,元旦\n2027-02-06,班,春节调休\n", "utf-8")
+    assert CliRunner().invoke(app, ["import", "holidays", str(table)]).exit_code == 0
+    table.write_text("日期,类型,名称\n2027-13-01,休,错\n", "utf-8")
+    bad = CliRunner().invoke(app, ["import", "holidays", str(table)])
+    assert bad.exit_code == 1 and "第2行" in bad.output

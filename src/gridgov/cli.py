@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from gridgov.audit.recorder import Actor, set_actor
 from gridgov.auth.service import AuthService
-from gridgov.case.service import load_taxonomy, save_taxonomy, taxonomy_yaml
+from gridgov.case.service import load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
 from gridgov.case.taxonomy import default_taxonomy, parse_taxonomy
 from gridgov.config import get_settings
 from gridgov.db import Database
@@ -182,6 +183,33 @@ def import_taxonomy(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
         _fail(exc.message)
         return
     console.print(f"[green]✓[/green] {count} categories active")
+
+
+@import_app.command("holidays")
+def import_holidays(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: 日期,类型(休/班),名称")],
+) -> None:
+    """Load a year's holidays and adjusted working days from the State Council's notice (节假日安排)."""
+    rows = []
+    for number, line in enumerate(file.read_text("utf-8-sig").splitlines(), start=1):
+        cells = [c.strip() for c in line.split(",")]
+        if not cells[0] or cells[0] in ("日期", "date"):
+            continue
+        try:
+            day = date.fromisoformat(cells[0])
+        except ValueError:
+            _fail(f"第{number}行 A列: 日期应为YYYY-MM-DD (row {number}, column A: not a date)")
+            return
+        kind = cells[1] if len(cells) > 1 else ""
+        if kind not in ("休", "班", "off", "work"):
+            _fail(f"第{number}行 B列: 类型应为 休 或 班 (row {number}, column B: 休/班)")
+            return
+        rows.append((day, kind in ("班", "work"), cells[2] if len(cells) > 2 else ""))
+    database = _migrated()
+    with database.session() as session:
+        set_actor(session, CLI_ACTOR)
+        count = load_holidays(session, rows)
+    console.print(f"[green]✓[/green] {count} days loaded")
 
 
 @export_app.command("taxonomy")

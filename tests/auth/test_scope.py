@@ -212,6 +212,7 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         lambda w, sheet=sheet: _no_wanshi(w.call("GET", "/api/v1/org/export", params={"format": "csv", "sheet": sheet}))
         for sheet in ("org", "units", "people")
     ],
+    ("GET", "/api/v1/cases/calendar"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/cases/calendar"))],
     ("GET", "/api/v1/cases/categories"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/cases/categories"))],
     ("POST", "/api/v1/cases"): [
         lambda w: _denied(

@@ -152,3 +152,20 @@ def test_point_outside_the_county_is_refused(desk: Desk) -> None:
         "/api/v1/cases", json={"category": "0201", "description": "xx", "lon": 121.0, "lat": 31.0}, headers=desk.grid
     )
     assert response.status_code == 422 and "不在本县" in response.text
+
+
+def test_possible_duplicate_is_flagged(desk: Desk) -> None:
+    first = report(desk)
+    second = report(desk)
+    assert second["possible_duplicate_of"] == first["number"] and first["possible_duplicate_of"] is None
+
+
+def test_calendar_gaps_until_the_holiday_table_is_loaded(desk: Desk, session: Session) -> None:
+    from datetime import date
+
+    from gridgov.case.service import load_holidays
+
+    assert desk.client.get("/api/v1/cases/calendar", headers=desk.operator).json() == {"missing_years": [2027]}
+    load_holidays(session, [(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 4), False, "元旦调休")])
+    session.commit()
+    assert desk.client.get("/api/v1/cases/calendar", headers=desk.operator).json() == {"missing_years": []}

@@ -104,3 +104,14 @@ class TestUrgency:
         # at 13:00, 90 of 120 working minutes are left (lunch is not counted)
         assert urgency(cal, at(2026, 11, 23, 13, 0), start, due, TimeUnit.working_hours) is Urgency.green
         assert urgency(cal, at(2026, 11, 23, 14, 1), start, due, TimeUnit.working_hours) is Urgency.yellow
+
+
+def test_loaded_table_moves_deadlines() -> None:
+    """A day off loaded by an administrator is skipped by the service's calendar."""
+    from datetime import date as day
+
+    from gridgov.case.calendar import WorkCalendar as Calendar
+
+    loaded = Calendar(holidays=frozenset({day(2027, 1, 4)}))
+    # Friday 09:00 + 1 working day: Monday the 4th is off, so Tuesday 09:00
+    assert loaded.deadline(at(2027, 1, 1, 9), 1, TimeUnit.working_days) == at(2027, 1, 5, 9)

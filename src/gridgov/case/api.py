@@ -29,6 +29,11 @@ def categories(cases: Cases, user: CurrentUser) -> dict[str, Any]:
     return cases.taxonomy.model_dump(mode="json")
 
 
+@router.get("/cases/calendar", summary="Years the working calendar does not cover yet (load the holiday table)")
+def calendar_status(cases: Cases, user: CurrentUser) -> dict[str, list[int]]:
+    return {"missing_years": cases.calendar_gaps()}
+
+
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED, summary="Report a case (上报)")
 def report(data: CaseReport, cases: Cases, user: CurrentUser, response: Response) -> CaseRead:
     case = cases.report(user, data, source="api")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.db import Base, TimestampMixin, UTCDateTime
@@ -65,7 +65,21 @@ class Case(TimestampMixin, Base):
     overdue_handled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """The deadline whose passing the sweeper has already acted on: each step fires once."""
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="SET NULL"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="SET NULL"))
+    """A likely duplicate: same category, close by, reported shortly before (flagged, to be merged)."""
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Holiday(Base):
+    """A day from the State Council's annual notice, loaded by an administrator: a day off (放假) or an
+    adjusted working day (调休上班). Wins over the ``chinese-calendar`` package."""
+
+    __tablename__ = "holiday"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(60), default="")
 
 
 class CaseEvent(Base):

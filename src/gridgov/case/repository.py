@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.case.models import Case, CaseCategory, CaseEvent
+from gridgov.case.models import Case, CaseCategory, CaseEvent, Holiday
 from gridgov.org.models import GridAssignment, OrgNode, RoleAssignment, Unit, UnitMembership
 from gridgov.org.repository import under
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine), metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 12_742_000 * math.asin(math.sqrt(a))
 
 
 class CaseRepository:
@@ -58,6 +66,30 @@ class CaseRepository:
             .with_for_update(skip_locked=True)
         )
         return list(self.session.scalars(stmt))
+
+    def holidays(self) -> list[tuple[date, bool]]:
+        return [(d, w) for d, w in self.session.execute(select(Holiday.day, Holiday.is_workday))]
+
+    def number_of(self, case_id: int) -> str | None:
+        return self.session.scalar(select(Case.number).where(Case.id == case_id))
+
+    def nearby_open(self, category: str, lon: float, lat: float, metres: float, since: datetime) -> Case | None:
+        """The nearest open case of this category within ``metres`` reported since ``since``."""
+        dlat = metres / 111_320
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        stmt = select(Case).where(
+            Case.category_code == category,
+            Case.state.not_in(["closed", "merged", "cancelled"]),
+            Case.created_at >= since,
+            Case.lon.between(lon - dlon, lon + dlon),
+            Case.lat.between(lat - dlat, lat + dlat),
+        )
+        best: tuple[float, Case] | None = None
+        for case in self.session.scalars(stmt.limit(50)):
+            distance = _metres(lon, lat, case.lon, case.lat)
+            if distance <= metres and (best is None or distance < best[0]):
+                best = (distance, case)
+        return None if best is None else best[1]
 
     def events(self, case_id: int) -> list[CaseEvent]:
         return list(self.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))

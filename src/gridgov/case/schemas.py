@@ -64,6 +64,7 @@ class CaseRead(BaseModel):
     rework_count: int
     escalation_level: int
     extension_requested_days: int | None
+    possible_duplicate_of: str | None = None
     created_at: datetime
     closed_at: datetime | None
     allowed_actions: list[Action] = Field(default_factory=list)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.principal import Principal
 from gridgov.case.calendar import TimeUnit, WorkCalendar
-from gridgov.case.models import Case, CaseCategory, CaseEvent
+from gridgov.case.models import Case, CaseCategory, CaseEvent, Holiday
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, escalate, route
 from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
@@ -60,6 +62,17 @@ def save_taxonomy(session: Session, taxonomy: Taxonomy) -> int:
     return len(taxonomy.categories)
 
 
+def load_holidays(session: Session, rows: list[tuple[date, bool, str]]) -> int:
+    """Store holiday-table rows (day, is_workday, name), replacing those of the same days."""
+    existing = {h.day: h for h in session.scalars(select(Holiday).where(Holiday.day.in_([r[0] for r in rows])))}
+    for day, is_workday, name in rows:
+        row = existing.get(day) or Holiday(day=day)
+        row.is_workday, row.name = is_workday, name
+        session.add(row)
+    session.flush()
+    return len(rows)
+
+
 def taxonomy_yaml(taxonomy: Taxonomy) -> str:
     return yaml.safe_dump(taxonomy.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
 
@@ -73,14 +86,36 @@ class CaseService:
         clock: Callable[[], datetime] = utcnow,
         notifier: Notifier | None = None,
         yellow_share: float = 0.25,
+        duplicate_metres: float = 50.0,
+        duplicate_window: timedelta = timedelta(hours=72),
     ) -> None:
+        self.duplicate_metres = duplicate_metres
+        self.duplicate_window = duplicate_window
         self.session = session
         self.repo = CaseRepository(session)
-        self.calendar = calendar or WorkCalendar()
+        self._base_calendar = calendar or WorkCalendar()
+        self._calendar: WorkCalendar | None = None
         self.clock = clock
         self.notifier = notifier or Notifier()
         self.yellow_share = yellow_share
         self._taxonomy: Taxonomy | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working calendar with the holiday tables administrators loaded."""
+        if self._calendar is None:
+            days = self.repo.holidays()
+            self._calendar = replace(
+                self._base_calendar,
+                holidays=self._base_calendar.holidays | {d for d, work in days if not work},
+                workdays=self._base_calendar.workdays | {d for d, work in days if work},
+            )
+        return self._calendar
+
+    def calendar_gaps(self) -> list[int]:
+        """This year and next that neither the package nor a loaded table covers (pages warn)."""
+        year = to_local(self.clock()).year
+        return self.calendar.missing_years([year, year + 1])
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -170,11 +205,15 @@ class CaseService:
             rework_count=case.rework_count,
             escalation_level=case.escalation_level,
             extension_requested_days=case.extension_days,
+            possible_duplicate_of=self._number_of(case.duplicate_of_id),
             created_at=case.created_at,
             closed_at=case.closed_at,
             allowed_actions=allowed_actions(state, principal.roles),
             events=events,
         )
+
+    def _number_of(self, case_id: int | None) -> str | None:
+        return None if case_id is None else self.repo.number_of(case_id)
 
     # intake ------------------------------------------------------------------------------------
     def report(self, principal: Principal, data: CaseReport, *, source: str = "app") -> Case:
@@ -211,6 +250,10 @@ class CaseService:
         unit = self.repo.unit_by_code(target.unit_code) if target.unit_code else None
         case.unit_id = unit.id if unit else None
         self._start_clock(case, category.limits.filing, now)
+        duplicate = self.repo.nearby_open(
+            category.code, data.lon, data.lat, self.duplicate_metres, now - self.duplicate_window
+        )
+        case.duplicate_of_id = duplicate.id if duplicate else None
         self.session.add(case)
         self.session.flush()
         case.number = f"{to_local(now).strftime('%Y%m%d')}{case.id:06d}"
@@ -223,7 +266,11 @@ class CaseService:
             data.lon,
             data.lat,
             data.description,
-            {"routed_to": target.unit_code or target.node_code, "tier": target.tier.value},
+            {
+                "routed_to": target.unit_code or target.node_code,
+                "tier": target.tier.value,
+                "possible_duplicate_of": duplicate.number if duplicate else None,
+            },
         )
         self._notify_dispatchers(case, category, "assignment", f"新上报案件 {case.number}：{category.name}")
         self.session.flush()

@@ -35,6 +35,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_case_category_code")),
     )
     op.create_table(
+        "holiday",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("is_workday", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_holiday")),
+        sa.UniqueConstraint("day", name=op.f("uq_holiday_day")),
+    )
+    op.create_table(
         "inbox_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -83,10 +92,17 @@ def upgrade() -> None:
         sa.Column("extension_days", sa.Integer(), nullable=True),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.Column("overdue_handled_for", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["duplicate_of_id"],
+            ["case_record.id"],
+            name=op.f("fk_case_record_duplicate_of_id_case_record"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["merged_into_id"],
             ["case_record.id"],
@@ -156,5 +172,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbox_item_case_id"))
 
     op.drop_table("inbox_item")
+    op.drop_table("holiday")
     op.drop_table("case_category")
     # ### end Alembic commands ###
