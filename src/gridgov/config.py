@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         default=60.0, ge=0, description="Interval of the in-process overdue sweep; 0 turns it off (run it elsewhere)."
     )
+    max_upload_mb: int = Field(default=10, ge=1, le=200, description="Largest photo or document accepted.")
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from tests.factories import COUNTY, FUCHUN, WANSHI, County, build_county, create
 WANSHI_VILLAGE = "330111100001"
 WANSHI_GRID = "330111100001001"
 WANSHI_POINT = {"lon": 120.05, "lat": 30.02}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @dataclass
@@ -227,6 +228,12 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ("POST", "/api/v1/cases/{number}/actions"): [
         lambda w: _denied(w.call("POST", f"/api/v1/cases/{w.wanshi_case}/actions", json={"action": "file"})),
         lambda w: _denied(w.call("POST", f"/api/v1/cases/{w.wanshi_case}/actions", json={"action": "comment"})),
+    ],
+    ("POST", "/api/v1/cases/{number}/attachments"): [
+        lambda w: _denied(w.call("POST", f"/api/v1/cases/{w.wanshi_case}/attachments", files={"file": ("a.png", PNG)})),
+    ],
+    ("GET", "/api/v1/cases/{number}/attachments/{attachment_id}"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/cases/{w.wanshi_case}/attachments/1")),
     ],
     ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],
     ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],

@@ -169,3 +169,23 @@ def test_calendar_gaps_until_the_holiday_table_is_loaded(desk: Desk, session: Se
     load_holidays(session, [(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 4), False, "元旦调休")])
     session.commit()
     assert desk.client.get("/api/v1/cases/calendar", headers=desk.operator).json() == {"missing_years": []}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
+
+
+def test_photo_upload_is_sniffed_limited_and_scope_checked(desk: Desk, settings: object) -> None:
+    number = str(report(desk)["number"])
+    url = f"/api/v1/cases/{number}/attachments"
+    created = desk.client.post(url, files={"file": ("现场.png", PNG, "image/jpeg")}, headers=desk.grid)
+    assert created.status_code == 201, created.text
+    assert created.json()["content_type"] == "image/png"  # sniffed from the bytes, not the claim
+    fake = desk.client.post(
+        url, files={"file": ("x.jpg", b"<script>alert(1)</script>", "image/jpeg")}, headers=desk.grid
+    )
+    assert fake.status_code == 422 and fake.json()["detail"][0]["loc"] == ["body", "file"]
+    download = desk.client.get(f"{url}/{created.json()['id']}", headers=desk.operator)
+    assert download.status_code == 200 and download.content == PNG
+    assert desk.client.get(f"{url}/{created.json()['id']}").status_code == 401
+    timeline = desk.client.get(f"/api/v1/cases/{number}", headers=desk.grid).json()["events"]
+    assert "上传附件 现场.png" in [e["comment"] for e in timeline]

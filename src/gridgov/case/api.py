@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse
 
-from gridgov.case.schemas import CaseAction, CasePage, CaseRead, CaseReport
+from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseRead, CaseReport
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import CaseState
 from gridgov.deps import CurrentUser, SessionDep
@@ -65,6 +66,35 @@ def list_cases(
 @router.get("/cases/{number}", response_model=CaseRead, summary="One case with its timeline")
 def get_case(number: str, cases: Cases, user: CurrentUser) -> CaseRead:
     return cases.read(user, cases.get(user, number), with_events=True)
+
+
+@router.post(
+    "/cases/{number}/attachments",
+    response_model=AttachmentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a photo or document to a case (type sniffed, size-limited)",
+)
+async def add_attachment(
+    number: str, request: Request, cases: Cases, user: CurrentUser, file: Annotated[UploadFile, File()]
+) -> AttachmentRead:
+    settings = request.app.state.settings
+    data = await file.read(settings.max_upload_mb * 1024 * 1024 + 1)
+    row = cases.attach(
+        user,
+        number,
+        file.filename or "photo",
+        data,
+        settings.data_dir / "attachments",
+        settings.max_upload_mb * 1024 * 1024,
+    )
+    return AttachmentRead.model_validate(row)
+
+
+@router.get("/cases/{number}/attachments/{attachment_id}", summary="Download an attachment (scope-checked)")
+def get_attachment(number: str, attachment_id: int, request: Request, cases: Cases, user: CurrentUser) -> FileResponse:
+    row = cases.attachment(user, number, attachment_id)
+    path = request.app.state.settings.data_dir / "attachments" / row.storage_key
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
 
 
 @router.post("/cases/{number}/actions", response_model=CaseRead, summary="Act on a case (立案、派遣、反馈、核查…)")

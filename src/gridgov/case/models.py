@@ -82,6 +82,22 @@ class Holiday(Base):
     name: Mapped[str] = mapped_column(String(60), default="")
 
 
+class CaseAttachment(Base):
+    """A photo or document of a case, stored on disk by content hash; served only after a scope check."""
+
+    __tablename__ = "case_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CaseEvent(Base):
     """One step of a case's history: the timeline is the audit of the case."""
 

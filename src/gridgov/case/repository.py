@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.case.models import Case, CaseCategory, CaseEvent, Holiday
+from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
 from gridgov.org.models import GridAssignment, OrgNode, RoleAssignment, Unit, UnitMembership
 from gridgov.org.repository import under
 
@@ -66,6 +66,10 @@ class CaseRepository:
             .with_for_update(skip_locked=True)
         )
         return list(self.session.scalars(stmt))
+
+    def attachment(self, case_id: int, attachment_id: int) -> CaseAttachment | None:
+        row = self.session.get(CaseAttachment, attachment_id)
+        return row if row is not None and row.case_id == case_id else None
 
     def holidays(self) -> list[tuple[date, bool]]:
         return [(d, w) for d, w in self.session.execute(select(Holiday.day, Holiday.is_workday))]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.case.urgency import Urgency
 from gridgov.case.workflow import Action, CaseState
@@ -26,6 +26,17 @@ class CaseAction(BaseModel):
     unit_code: str | None = Field(default=None, description="dispatch: the unit to send the case to")
     days: int | None = Field(default=None, ge=1, le=60, description="request_extension: working days asked")
     into_case: str | None = Field(default=None, description="merge: the number of the case that absorbs this one")
+
+
+class AttachmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
 
 
 class CaseEventRead(BaseModel):

@@ -6,14 +6,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.principal import Principal
+from gridgov.case.attachments import store
 from gridgov.case.calendar import TimeUnit, WorkCalendar
-from gridgov.case.models import Case, CaseCategory, CaseEvent, Holiday
+from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, escalate, route
 from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
@@ -352,6 +354,43 @@ class CaseService:
         self._event(principal, case, data.action.value, before, after, data.lon, data.lat, data.comment, extra or None)
         self.session.flush()
         return case
+
+    # attachments -------------------------------------------------------------------------------
+    def attach(
+        self, principal: Principal, number: str, filename: str, data: bytes, root: Path, max_bytes: int
+    ) -> CaseAttachment:
+        case = self.get(principal, number)
+        key, digest, content_type = store(root, data, max_bytes)
+        row = CaseAttachment(
+            case_id=case.id,
+            filename=filename[:200],
+            content_type=content_type,
+            size=len(data),
+            sha256=digest,
+            storage_key=key,
+            uploaded_by=principal.display,
+        )
+        self.session.add(row)
+        self._event(
+            principal,
+            case,
+            "comment",
+            CaseState(case.state),
+            CaseState(case.state),
+            None,
+            None,
+            f"上传附件 {row.filename}",
+            {"attachment": digest},
+        )
+        self.session.flush()
+        return row
+
+    def attachment(self, principal: Principal, number: str, attachment_id: int) -> CaseAttachment:
+        case = self.get(principal, number)
+        row = self.repo.attachment(case.id, attachment_id)
+        if row is None:
+            raise NotFound("附件不存在 (no such attachment)")
+        return row
 
     # escalation --------------------------------------------------------------------------------
     def escalate_overdue(self, case: Case, now: datetime) -> str:

@@ -129,6 +129,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_record_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
+        "case_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=60), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["case_record.id"], name=op.f("fk_case_attachment_case_id_case_record"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_attachment")),
+    )
+    with op.batch_alter_table("case_attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_attachment_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "case_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -158,6 +177,10 @@ def downgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
 
+    with op.batch_alter_table("case_attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_attachment_case_id"))
+
+    op.drop_table("case_attachment")
     op.drop_table("case_event")
     with op.batch_alter_table("case_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_record_unit_id"))
