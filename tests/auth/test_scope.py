@@ -24,6 +24,7 @@ from tests.factories import COUNTY, FUCHUN, WANSHI, County, build_county, create
 WANSHI_VILLAGE = "330111100001"
 WANSHI_GRID = "330111100001001"
 WANSHI_POINT = {"lon": 120.05, "lat": 30.02}
+WANSHI_ORDER = "类别代码,问题描述,经度,纬度\n0401,万市垃圾,120.05,30.02\n".encode()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -234,6 +235,11 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ],
     ("GET", "/api/v1/cases/{number}/attachments/{attachment_id}"): [
         lambda w: _denied(w.call("GET", f"/api/v1/cases/{w.wanshi_case}/attachments/1")),
+    ],
+    ("POST", "/api/v1/cases/import"): [
+        lambda w: _import_rejected(
+            w.call("POST", "/api/v1/cases/import", files={"file": ("orders.csv", WANSHI_ORDER)})
+        ),
     ],
     ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],
     ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],

@@ -189,3 +189,21 @@ def test_photo_upload_is_sniffed_limited_and_scope_checked(desk: Desk, settings:
     assert desk.client.get(f"{url}/{created.json()['id']}").status_code == 401
     timeline = desk.client.get(f"/api/v1/cases/{number}", headers=desk.grid).json()["events"]
     assert "上传附件 现场.png" in [e["comment"] for e in timeline]
+
+
+def test_hotline_import_all_or_nothing(desk: Desk) -> None:
+    good = "类别代码,问题描述,经度,纬度,地址,工单编号\n0401,路边垃圾,119.92,30.02,城西路,12345-001\n"
+    bad_row = "0401,越界,121.5,31.2,,12345-002\n"
+    rejected = desk.client.post(
+        "/api/v1/cases/import", files={"file": ("orders.csv", (good + bad_row).encode())}, headers=desk.operator
+    )
+    assert rejected.status_code == 422
+    assert [(e["row"], e["column"]) for e in rejected.json()["detail"][0]["errors"]] == [(3, "C")]
+    assert desk.client.get("/api/v1/cases", headers=desk.operator).json()["total"] == 0
+    accepted = desk.client.post(
+        "/api/v1/cases/import", files={"file": ("orders.csv", good.encode())}, headers=desk.operator
+    )
+    assert accepted.status_code == 200, accepted.text
+    number = accepted.json()["created"][0]
+    case = desk.client.get(f"/api/v1/cases/{number}", headers=desk.operator).json()
+    assert case["source"] == "import" and "12345-001" in case["description"]

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseRead, CaseReport
 from gridgov.case.service import CaseService
+from gridgov.case.transfer import import_cases
 from gridgov.case.workflow import CaseState
 from gridgov.deps import CurrentUser, SessionDep
 
@@ -40,6 +41,15 @@ def report(data: CaseReport, cases: Cases, user: CurrentUser, response: Response
     case = cases.report(user, data, source="api")
     response.headers["Location"] = f"/api/v1/cases/{case.number}"
     return cases.read(user, case)
+
+
+@router.post("/cases/import", summary="Import hotline work orders from XLSX/CSV (sheet 工单); all or nothing")
+def import_work_orders(
+    cases: Cases, user: CurrentUser, file: Annotated[UploadFile, File(description=".xlsx (sheet 工单) or .csv")]
+) -> dict[str, list[str]]:
+    user.require("data:import")
+    data = file.file.read(20 * 1024 * 1024)
+    return {"created": import_cases(cases, user, data, file.filename or "orders.xlsx")}
 
 
 @router.get("/cases", response_model=CasePage, summary="Cases in your area, newest first")
@@ -74,11 +84,11 @@ def get_case(number: str, cases: Cases, user: CurrentUser) -> CaseRead:
     status_code=status.HTTP_201_CREATED,
     summary="Add a photo or document to a case (type sniffed, size-limited)",
 )
-async def add_attachment(
+def add_attachment(
     number: str, request: Request, cases: Cases, user: CurrentUser, file: Annotated[UploadFile, File()]
 ) -> AttachmentRead:
     settings = request.app.state.settings
-    data = await file.read(settings.max_upload_mb * 1024 * 1024 + 1)
+    data = file.file.read(settings.max_upload_mb * 1024 * 1024 + 1)
     row = cases.attach(
         user,
         number,

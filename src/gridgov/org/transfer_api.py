@@ -17,14 +17,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/org/import", summary="Import org tree, units and people (all or nothing)")
-async def import_org(
+def import_org(
     session: SessionDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description=".xlsx with sheets 组织/单位/人员, or one .csv")],
     sheet: Annotated[Literal["org", "units", "people"] | None, Form()] = None,
 ) -> dict[str, int]:
     user.require("data:import")
-    data = await file.read(MAX_UPLOAD + 1)
+    data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput("文件超过20MB (file larger than 20 MB)", field="file")
     summary = OrgTransfer(session, user).import_file(data, file.filename or "upload.xlsx", sheet)
