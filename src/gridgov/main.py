@@ -24,6 +24,7 @@ from gridgov.auth import pages as auth_pages
 from gridgov.auth.cache import PrincipalCache
 from gridgov.case import api as case_api
 from gridgov.case import open311
+from gridgov.case import pages as case_pages
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.tasks import Sweeper
 from gridgov.config import Settings, get_settings
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(open311.router)
-    for module in (shell_pages, auth_pages, org_pages):
+    for module in (shell_pages, auth_pages, org_pages, case_pages):
         app.include_router(module.router)
     app.mount(
         "/static",

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.org.enums import Role, UnitKind
-from gridgov.org.models import Unit
+from gridgov.org.models import OrgNode, Unit
 from tests.factories import COUNTY, FUCHUN, County, bearer, build_county, create_account, create_person, user
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -207,3 +208,27 @@ def test_hotline_import_all_or_nothing(desk: Desk) -> None:
     number = accepted.json()["created"][0]
     case = desk.client.get(f"/api/v1/cases/{number}", headers=desk.operator).json()
     assert case["source"] == "import" and "12345-001" in case["description"]
+
+
+def test_dispatch_only_to_units_serving_the_place(desk: Desk, session: Session) -> None:
+    session.add(
+        Unit(
+            code="330111100-ZHXX",
+            name="万市镇综合信息指挥室",
+            kind="platform",
+            node_id=session.scalar(select(OrgNode.id).where(OrgNode.code == "330111100")),
+        )
+    )
+    session.commit()
+    number = str(report(desk)["number"])
+    desk.act(number, desk.operator, "file")
+    other = desk.client.post(
+        f"/api/v1/cases/{number}/actions",
+        json={"action": "dispatch", "unit_code": "330111100-ZHXX"},
+        headers=desk.operator,
+    )
+    assert other.status_code == 403
+    case = desk.act(number, desk.operator, "dispatch", unit_code=f"{COUNTY}-ZHZF")
+    grid_view = desk.client.get(f"/api/v1/cases/{number}", headers=desk.grid).json()
+    assert "accept" in desk.client.get(f"/api/v1/cases/{number}", headers=desk.handler).json()["allowed_actions"]
+    assert "accept" not in grid_view["allowed_actions"] and case["state"] == "dispatched"

@@ -109,6 +109,8 @@ class WorkCalendar:
         counts from the next working period)."""
         if minutes < 0:
             raise ValueError("minutes must not be negative")
+        if minutes == 0:
+            return start
         current = self._local(start)
         left = timedelta(minutes=minutes)
         day = current.date()

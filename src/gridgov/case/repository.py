@@ -104,6 +104,11 @@ class CaseRepository:
     def unit_by_code(self, code: str) -> Unit | None:
         return self.session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
 
+    def unit_path(self, unit_id: int) -> str | None:
+        return self.session.scalar(
+            select(OrgNode.path).join(Unit, Unit.node_id == OrgNode.id).where(Unit.id == unit_id)
+        )
+
     def node_path(self, code: str) -> str | None:
         return self.session.scalar(select(OrgNode.path).where(OrgNode.code == code))
 

@@ -210,7 +210,9 @@ class CaseService:
             possible_duplicate_of=self._number_of(case.duplicate_of_id),
             created_at=case.created_at,
             closed_at=case.closed_at,
-            allowed_actions=allowed_actions(state, principal.roles),
+            allowed_actions=[
+                a for a in allowed_actions(state, principal.roles) if self._in_position(principal, case, a)
+            ],
             events=events,
         )
 
@@ -444,23 +446,32 @@ class CaseService:
         parts = case.path.split("/")
         return "/".join(parts[: parts.index(case.owner_code) + 1]) + "/"
 
-    def _check_position(self, principal: Principal, case: Case, action: Action) -> None:
+    def _in_position(self, principal: Principal, case: Case, action: Action) -> bool:
         """Beyond the role: handlers act for the assigned unit, dispatchers for the owning tier."""
         if action in HANDLER_ACTIONS:
-            ok = case.unit_id in principal.unit_ids if case.unit_id else principal.covers(self._owner_path(case))
-        elif action in VERIFIER_ACTIONS or action is Action.comment:
-            ok = principal.covers(case.path) or case.unit_id in principal.unit_ids
-        else:
-            ok = principal.covers(self._owner_path(case))
-        if not ok:
+            return case.unit_id in principal.unit_ids if case.unit_id else principal.covers(self._owner_path(case))
+        if action in VERIFIER_ACTIONS or action is Action.comment:
+            return principal.covers(case.path) or case.unit_id in principal.unit_ids
+        return principal.covers(self._owner_path(case))
+
+    def _check_position(self, principal: Principal, case: Case, action: Action) -> None:
+        if not self._in_position(principal, case, action):
             raise Forbidden(f"您不负责此案件的{action.label} (not yours to {action.value})")
 
     def _dispatch_unit(self, principal: Principal, case: Case, unit_code: str | None) -> Unit | None:
+        """The unit to send to: one inside the dispatcher's area, or on the case's own path (the county's
+        departments, the township's offices). None only at the village tier, where the village handles it."""
         if unit_code is None:
-            return self.repo.unit(case.unit_id)
+            unit = self.repo.unit(case.unit_id)
+            if unit is None and case.tier != Tier.village.value:
+                raise InvalidInput("请选择处置单位 (unit_code is required)", field="unit_code")
+            return unit
         unit = self.repo.unit_by_code(unit_code)
-        if unit is None:
+        path = self.repo.unit_path(unit.id) if unit else None
+        if unit is None or path is None:
             raise InvalidInput(f"单位{unit_code}不存在 (unknown unit)", field="unit_code")
+        if not (principal.covers(path) or case.path.startswith(path)):
+            raise Forbidden(f"单位{unit_code}不在本案件的辖区内 (that unit does not serve this place)")
         return unit
 
     def _link(self, case: Case) -> str:

@@ -1,0 +1,226 @@
+// Mobile report page: category, description, photo preview, GPS (or typed lon/lat), POST to the JSON API.
+// When the network is down the report waits in localStorage and is sent on the next `online` event or page load.
+(function () {
+  "use strict";
+  var QUEUE_KEY = "gridgov.report.queue";
+  var RETRY_MS = 15000;
+  var root = document.getElementById("report");
+  var form = document.getElementById("report-form");
+  if (!root || !form) return;
+  var text = root.dataset;
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var result = root.querySelector('[data-testid="report-result"]');
+  var queueBox = root.querySelector('[data-testid="report-queue"]');
+  var errorBox = form.querySelector('[data-testid="report-error"]');
+  var gpsStatus = form.querySelector('[data-testid="gps-status"]');
+  var preview = form.querySelector('[data-testid="photo-preview"]');
+  var submit = form.querySelector('[data-testid="report-submit"]');
+  var flushing = false;
+  var retryTimer = null;
+
+  // --- the queue ------------------------------------------------------------------------------------------
+  function readQueue() {
+    try {
+      var items = JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function writeQueue(items) {
+    if (items.length) localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
+    else localStorage.removeItem(QUEUE_KEY);
+    showQueue();
+  }
+  function showQueue() {
+    var count = readQueue().length;
+    queueBox.hidden = count === 0;
+    queueBox.textContent = count ? text.textPending.replace("{count}", count) : "";
+    queueBox.dataset.count = String(count);
+    if (count && retryTimer === null) retryTimer = window.setInterval(flush, RETRY_MS);
+    if (!count && retryTimer !== null) { window.clearInterval(retryTimer); retryTimer = null; }
+  }
+
+  // --- sending --------------------------------------------------------------------------------------------
+  function errorText(body, status) {
+    if (body && Array.isArray(body.detail)) {
+      return body.detail.map(function (d) { return d.msg || JSON.stringify(d); }).join("；");
+    }
+    if (body && typeof body.detail === "string") return body.detail;
+    return "HTTP " + status;
+  }
+
+  /** Resolves to the created case; rejects with {network: true} when the request never reached the server. */
+  function send(payload) {
+    return fetch("/api/v1/cases", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(payload),
+    }).then(
+      function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (response.ok) return body;
+          throw { network: false, status: response.status, message: errorText(body, response.status) };
+        });
+      },
+      function () { throw { network: true }; }
+    );
+  }
+
+  function showResult(message, number) {
+    result.textContent = "";
+    result.className = "report-result ok";
+    var parts = message.split("{number}");
+    result.appendChild(document.createTextNode(parts[0]));
+    if (number) {
+      var link = document.createElement("a");
+      link.href = "/cases/" + encodeURIComponent(number);
+      link.textContent = number;
+      link.className = "mono";
+      link.dataset.testid = "report-number";
+      result.appendChild(link);
+    }
+    if (parts.length > 1) result.appendChild(document.createTextNode(parts[1]));
+    result.hidden = false;
+  }
+  function showQueued() {
+    result.textContent = text.textQueued;
+    result.className = "report-result queued";
+    result.hidden = false;
+  }
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function flush() {
+    if (flushing) return Promise.resolve();
+    var items = readQueue();
+    if (!items.length) { showQueue(); return Promise.resolve(); }
+    flushing = true;
+    var item = items[0];
+    return send(item.payload).then(
+      function (created) {
+        writeQueue(readQueue().filter(function (other) { return other.id !== item.id; }));
+        showResult(text.textFlushed, created && created.number);
+        flushing = false;
+        return flush();
+      },
+      function (err) {
+        flushing = false;
+        if (err.network || err.status === 401 || err.status === 403 || err.status >= 500) {
+          showQueue(); // keep it for later: offline, signed out, or the server is unwell
+          if (!err.network) showError(text.textFailed + err.message);
+          return null;
+        }
+        // the server refused this report for good (e.g. the point lies outside the area): drop it, say why
+        writeQueue(readQueue().filter(function (other) { return other.id !== item.id; }));
+        showError(text.textFailed + err.message);
+        return flush();
+      }
+    );
+  }
+
+  /** Attach the photo to the new case; a failure is shown but does not undo the report. */
+  function upload(number, file) {
+    var body = new FormData();
+    body.append("file", file, file.name);
+    return fetch("/api/v1/cases/" + encodeURIComponent(number) + "/attachments", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: body,
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return null; }).then(function (b) {
+          showError(errorText(b, response.status));
+        });
+      }
+    }, function () { showError(text.textPhotoFailed || ""); });
+  }
+
+  // --- the form -------------------------------------------------------------------------------------------
+  function payload() {
+    var f = form.elements;
+    var description = f.description.value.trim();
+    return {
+      category: f.category.value,
+      description: description,
+      lon: parseFloat(f.lon.value),
+      lat: parseFloat(f.lat.value),
+      address: f.address.value.trim() || null,
+    };
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    showError("");
+    if (!form.reportValidity()) return;
+    var data = payload();
+    var photo = form.elements.photo.files && form.elements.photo.files[0];
+    submit.disabled = true;
+    result.hidden = true;
+    send(data).then(
+      function (created) {
+        showResult(text.textSent, created.number);
+        if (photo) upload(created.number, photo);
+        form.reset();
+        preview.hidden = true;
+        submit.disabled = false;
+      },
+      function (err) {
+        submit.disabled = false;
+        if (err.network) {
+          var items = readQueue();
+          // a queued report keeps only the photo's name: photos are too large for localStorage
+          if (photo) data.description += "\n" + text.textPhoto.replace("{name}", photo.name);
+          items.push({ id: Date.now() + "-" + Math.random().toString(36).slice(2), queued_at: new Date().toISOString(), payload: data });
+          writeQueue(items);
+          showQueued();
+          form.reset();
+          preview.hidden = true;
+        } else {
+          showError(err.message);
+        }
+      }
+    );
+  });
+
+  form.elements.photo.addEventListener("change", function () {
+    var file = this.files && this.files[0];
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    if (file) {
+      preview.src = URL.createObjectURL(file);
+      preview.alt = file.name;
+      preview.hidden = false;
+    } else {
+      preview.removeAttribute("src");
+      preview.hidden = true;
+    }
+  });
+
+  // --- GPS ------------------------------------------------------------------------------------------------
+  function locate(explicit) {
+    var lon = form.elements.lon, lat = form.elements.lat;
+    if (!navigator.geolocation) { gpsStatus.textContent = text.textNoGps; return; }
+    gpsStatus.textContent = text.textLocating;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        if (explicit || (!lon.value && !lat.value)) {
+          lon.value = position.coords.longitude.toFixed(6);
+          lat.value = position.coords.latitude.toFixed(6);
+        }
+        gpsStatus.textContent = text.textLocated.replace("{accuracy}", Math.round(position.coords.accuracy));
+      },
+      function () { gpsStatus.textContent = text.textNoGps; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+  form.querySelector('[data-testid="report-locate"]').addEventListener("click", function () { locate(true); });
+
+  window.addEventListener("online", flush);
+  showQueue();
+  locate(false);
+  if (navigator.onLine !== false) flush();
+})();

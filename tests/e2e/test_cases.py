@@ -1,0 +1,183 @@
+"""Cases in the browser: a grid member reports from the mobile page (also offline), the township operator
+finds the case on the desk and files and dispatches it from the detail page. Runs against the demo county."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_shell import login
+
+FUCHUN = "330111001"  # 富春街道, where the demo grid member's grids lie
+MOBILE = {"width": 390, "height": 844}
+QUEUED = "已保存，联网后自动提交"
+CASE_NUMBER = re.compile(r"^\d{14}$")
+
+
+def csrf(page: Page) -> str:
+    token = page.locator('form[action="/logout"] input[name="csrf_token"]').get_attribute("value")
+    assert token, "no CSRF token on the page"
+    return token
+
+
+def point_in_own_grid(page: Page) -> tuple[str, float, float]:
+    """(grid code, lon, lat) of a point inside one of the signed-in grid member's grids, all in 富春街道."""
+    page.goto("/org")
+    links = page.get_by_test_id("areas").locator("a")
+    codes = [
+        href.rsplit("/", 1)[-1] for href in (links.nth(i).get_attribute("href") or "" for i in range(links.count()))
+    ]
+    assert codes, "the grid member lists no grids on /org"
+    assert all(code.startswith(FUCHUN) for code in codes), f"demo grid member's grids not all in 富春街道: {codes}"
+    token = csrf(page)
+    for code in codes:
+        node = page.request.get(f"/api/v1/org/nodes/{code}")
+        assert node.ok, node.text()
+        lon, lat = node.json()["centroid_lon"], node.json()["centroid_lat"]
+        located = page.request.post(
+            "/api/v1/geo/locate", headers={"x-csrf-token": token}, data={"lon": lon, "lat": lat}
+        )
+        if located.ok and (located.json().get("grid") or {}).get("code") == code:
+            return code, lon, lat
+    raise AssertionError(f"no grid centroid lies inside its own grid: {codes}")
+
+
+def fill_report(page: Page, category: str, description: str, lon: float, lat: float) -> None:
+    page.goto("/report")
+    expect(page.locator("h1")).to_have_text("上报事件")
+    page.get_by_test_id("report-category").select_option(category)
+    page.fill('textarea[name="description"]', description)
+    page.fill('input[name="lon"]', f"{lon:.6f}")
+    page.fill('input[name="lat"]', f"{lat:.6f}")
+
+
+def reported_number(page: Page) -> str:
+    number = page.get_by_test_id("report-number")
+    expect(number).to_be_visible(timeout=20_000)
+    text = number.inner_text().strip()
+    assert CASE_NUMBER.match(text), text
+    return text
+
+
+def act(page: Page, action: str) -> None:
+    """Submit one action form on the detail page and wait for the reload it triggers."""
+    with page.expect_navigation():
+        page.get_by_test_id(f"action-{action}").locator('button[type="submit"]').click()
+
+
+def test_grid_member_reports_and_township_operator_dispatches(
+    new_page: Callable[[], Page], screenshot: Callable[[Page, str], None]
+) -> None:
+    grid = new_page()
+    login(grid, "grid")
+    grid_code, lon, lat = point_in_own_grid(grid)
+    fill_report(grid, "0201", "浏览器测试：楼顶违法搭建彩钢棚", lon, lat)
+    grid.get_by_test_id("report-submit").click()
+    number = reported_number(grid)
+    expect(grid.get_by_test_id("report-result")).to_contain_text("上报成功")
+    expect(grid.get_by_test_id("report-error")).to_be_hidden()
+
+    case = grid.request.get(f"/api/v1/cases/{number}").json()
+    assert case["grid_code"] == grid_code and case["township_code"] == FUCHUN, case
+
+    operator = new_page()
+    login(operator, "fuchun")
+    operator.goto(f"/cases?township={FUCHUN}")
+    expect(operator.locator("h1")).to_contain_text("案件工作台")
+    row = operator.locator(f'[data-testid="cases"] tr[data-number="{number}"]')
+    expect(row).to_contain_text("违法搭建")
+    expect(row).to_contain_text("待受理")
+    expect(row.locator(".dot.urgency-green")).to_have_count(1)
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row.locator("td").nth(6).inner_text()), "no local deadline"
+    screenshot(operator, "cases-desk")
+
+    with operator.expect_navigation():
+        row.get_by_role("link", name=number).click()
+    expect(operator.get_by_test_id("case-number")).to_have_text(number)
+    expect(operator.get_by_test_id("case-state")).to_have_text("待受理")
+    expect(operator.get_by_test_id("timeline")).to_contain_text("上报")
+    expect(operator.get_by_test_id("action-dispatch")).to_have_count(0)  # a reported case is filed first
+
+    act(operator, "file")
+    expect(operator.get_by_test_id("case-state")).to_have_text("已立案")
+    dispatch = operator.get_by_test_id("action-dispatch")
+    dispatch.locator('select[name="unit_code"]').select_option(f"{FUCHUN}-ZHXX")
+    dispatch.locator('input[name="comment"]').fill("请尽快核实处置")
+    act(operator, "dispatch")
+    expect(operator.get_by_test_id("case-state")).to_have_text("已派遣")
+    expect(operator.get_by_test_id("case-unit")).to_have_text("富春街道综合信息指挥室")
+    timeline = operator.get_by_test_id("timeline")
+    expect(timeline.locator("li")).to_have_count(3)
+    expect(timeline.locator("li").last).to_contain_text("派遣")
+    expect(timeline.locator("li").last).to_contain_text("请尽快核实处置")
+    expect(timeline.locator("li").last).to_contain_text("fuchun")
+
+    # the desk filters by state
+    operator.goto("/cases?state=dispatched")
+    expect(operator.locator(f'tr[data-number="{number}"]')).to_contain_text("已派遣")
+    operator.goto("/cases?state=reported")
+    expect(operator.locator(f'tr[data-number="{number}"]')).to_have_count(0)
+
+
+def test_api_error_is_shown_inline_on_the_detail_page(new_page: Callable[[], Page]) -> None:
+    grid = new_page()
+    login(grid, "grid")
+    _code, lon, lat = point_in_own_grid(grid)
+    fill_report(grid, "0401", "浏览器测试：路边暴露垃圾", lon, lat)
+    grid.get_by_test_id("report-submit").click()
+    number = reported_number(grid)
+
+    operator = new_page()
+    login(operator, "fuchun")
+    operator.goto(f"/cases/{number}")
+    merge = operator.get_by_test_id("action-merge")
+    merge.locator('input[name="into_case"]').fill(number)  # into itself: the API refuses
+    merge.locator('button[type="submit"]').click()
+    error = merge.locator(".error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("不能合并到自身")
+    expect(operator.get_by_test_id("case-state")).to_have_text("待受理")
+
+
+def test_report_outside_any_township_shows_the_error_and_is_not_queued(page: Page) -> None:
+    login(page, "grid")
+    fill_report(page, "0401", "浏览器测试：越界的点", 100.0, 30.0)
+    page.get_by_test_id("report-submit").click()
+    expect(page.get_by_test_id("report-error")).to_be_visible()
+    expect(page.get_by_test_id("report-error")).not_to_be_empty()
+    expect(page.get_by_test_id("report-result")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('gridgov.report.queue')") is None
+
+
+def test_offline_report_is_queued_and_sent_when_back_online(
+    page: Page, screenshot: Callable[[Page, str], None]
+) -> None:
+    page.set_viewport_size(MOBILE)
+    login(page, "grid")
+    _code, lon, lat = point_in_own_grid(page)
+    fill_report(page, "0401", "浏览器测试：离线上报的暴露垃圾", lon, lat)
+
+    page.context.set_offline(True)
+    try:
+        page.get_by_test_id("report-submit").click()
+        expect(page.get_by_test_id("report-result")).to_have_text(QUEUED)
+        expect(page.get_by_test_id("report-queue")).to_have_attribute("data-count", "1")
+        queued = page.evaluate("JSON.parse(localStorage.getItem('gridgov.report.queue'))")
+        assert len(queued) == 1 and queued[0]["payload"]["category"] == "0401", queued
+    finally:
+        page.context.set_offline(False)
+
+    number = reported_number(page)
+    expect(page.get_by_test_id("report-queue")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('gridgov.report.queue')") is None
+    case = page.request.get(f"/api/v1/cases/{number}").json()
+    assert case["description"] == "浏览器测试：离线上报的暴露垃圾" and case["state"] == "reported", case
+
+    # the mobile page itself: the form fits the phone's width
+    page.goto("/report")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= MOBILE["width"], f"the report page scrolls sideways on a phone ({width}px)"
+    fill_report(page, "0201", "楼道堆放杂物，疑似违法搭建", lon, lat)
+    screenshot(page, "report-mobile")
