@@ -52,6 +52,15 @@ SEED = 20261123
 RESULT_MARK = "BENCH_RESULT"
 SERVER_CPU = "1"
 CLIENT_CPU = "0"
+CASE_CONNECTIONS = 32
+CASE_BODIES = 2_000
+CASE_CATEGORY = "0401"
+CASE_DESCRIPTION = "路边暴露垃圾"
+CASE_TARGET_RATIO = 0.5
+CASE_TARGET_P99_MS = 150.0
+BASELINE_POST = "baseline POST /items (1 insert)"
+BASELINE_POST_WIDE = "baseline POST /items (32 conns)"
+CASE_SCENARIO = "gridgov POST /cases (full pipeline)"
 
 Floats = npt.NDArray[np.float64]
 
@@ -274,7 +283,12 @@ def pinned(cpu: str, command: list[str]) -> list[str]:
 
 
 def http(
-    port: int, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
 ) -> tuple[int, bytes]:
     request = urllib.request.Request(
         f"http://{HOST}:{port}{path}",
@@ -283,7 +297,7 @@ def http(
         headers=headers or {},
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -385,6 +399,8 @@ class Scenario:
     warmup: bool = True
     timeout: float = 30.0
     """Seconds before a request counts as a timeout error."""
+    expect: int = 200
+    """The status the one check request before the load must get."""
 
 
 @dataclass
@@ -404,6 +420,10 @@ class Measured:
     baseline: str | None
     ratio: float | None = None
     points_per_second: float | None = None
+    non2xx: int = 0
+    """Responses with a status outside 200-299 (included in ``errors``)."""
+    statuses: dict[str, int] = field(default_factory=dict)
+    """Responses per HTTP status (wrk only; the python client reports just the non-2xx count)."""
 
 
 LUA = """
@@ -414,6 +434,12 @@ if source ~= "" then
 end
 wrk.method = %(method)s
 %(headers)s
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
 local i = 0
 request = function()
   if #bodies == 0 then return wrk.format() end
@@ -422,12 +448,20 @@ request = function()
 end
 done = function(summary, latency, requests)
   local e = summary.errors
+  local merged, non2xx, parts = {}, 0, {}
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses") or {}) do merged[code] = (merged[code] or 0) + n end
+  end
+  for code, n in pairs(merged) do
+    if code < 200 or code > 299 then non2xx = non2xx + n end
+    parts[#parts + 1] = string.format('"%%d": %%d', code, n)
+  end
   io.write(string.format(
     '%(mark)s {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%.1f, "p99_us": %%.1f, '
       .. '"mean_us": %%.1f, "max_us": %%.1f, "connect": %%d, "read": %%d, "write": %%d, "status": %%d, '
-      .. '"timeout": %%d}\\n',
+      .. '"timeout": %%d, "non2xx": %%d, "statuses": {%%s}}\\n',
     summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
-    latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+    latency.mean, latency.max, e.connect, e.read, e.write, e.status, e.timeout, non2xx, table.concat(parts, ", ")))
 end
 """
 
@@ -497,6 +531,9 @@ class Load:
                 print(f"  note: host still busy with other work ({other:.2f} CPUs) before {scenario.name}")
         if warmup > 0 and scenario.warmup:
             self._raw(scenario, server.port, warmup)
+            drained = drain(server)
+            if drained > 1.0:
+                print(f"  note: {drained:.1f} s for the warm-up's unfinished requests to drain before {scenario.name}")
         before = cpu_seconds(server.process.pid)
         host_before = host_jiffies()
         start = time.perf_counter()
@@ -506,7 +543,10 @@ class Load:
         host_after = host_jiffies()
         busy, total = host_after[0] - host_before[0], host_after[1] - host_before[1]
         seconds = raw["duration_us"] / 1e6
-        errors = sum(int(raw[k]) for k in ("connect", "read", "write", "status", "timeout"))
+        # wrk's own status count is HTTP >= 400 only; the Lua response() hook counts every non-2xx
+        # (the python client's "status" already is the non-2xx count)
+        non2xx = int(raw.get("non2xx", raw["status"]))
+        errors = sum(int(raw[k]) for k in ("connect", "read", "write", "timeout")) + non2xx
         return Measured(
             name=scenario.name,
             server=server.name,
@@ -520,6 +560,8 @@ class Load:
             server_cpu=used / wall if wall else 0.0,
             host_busy=(os.cpu_count() or 1) * busy / total if total else 0.0,
             baseline=scenario.baseline,
+            non2xx=non2xx,
+            statuses={str(k): int(v) for k, v in raw.get("statuses", {}).items()},
         )
 
     def _raw(self, scenario: Scenario, port: int, duration: float) -> dict[str, Any]:
@@ -530,6 +572,20 @@ class Load:
                 result: dict[str, Any] = json.loads(line[len(RESULT_MARK) :])
                 return result
         raise RuntimeError(f"{scenario.name}: no result from {command[0]}:\n{done.stdout}\n{done.stderr}")
+
+
+def drain(server: Server, limit: float = 45.0) -> float:
+    """Wait (at most ``limit`` s) until the server answers GET /healthz (a pool connection and a worker
+    thread free again): requests the warm-up left in flight when the load tool stopped would otherwise
+    still occupy the server at the start of the measured run. Returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        try:
+            if http(server.port, "GET", "/healthz", timeout=max(1.0, limit - (time.monotonic() - start)))[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    return time.monotonic() - start
 
 
 def check(server: Server, scenario: Scenario, expect: int) -> None:
@@ -567,7 +623,61 @@ def format_table(rows: list[Measured]) -> str:
         )
         if row.points_per_second is not None:
             lines.append(f"{'':<4}→ {row.points_per_second:,.0f} points/s")
+        if row.non2xx:
+            bad = ", ".join(f"HTTP {k} ×{v:,}" for k, v in sorted(row.statuses.items()) if not k.startswith("2"))
+            lines.append(f"{'':<4}→ {row.non2xx:,} non-2xx responses{': ' + bad if bad else ''}")
     return "\n".join(lines)
+
+
+@dataclass
+class CaseVerdict:
+    rps: float
+    ok_rps: float
+    baseline_rps: float
+    ratio: float
+    p99_ms: float
+    non2xx: int
+    errors: int
+    ratio_pass: bool
+    p99_pass: bool
+
+
+def case_verdict(rows: list[Measured]) -> CaseVerdict | None:
+    """The case-creation target: 2xx req/s ≥ 0.5× the baseline insert at the same connections, p99 ≤ 150 ms."""
+    by_name = {r.name: r for r in rows}
+    case = by_name.get(CASE_SCENARIO)
+    if case is None or not case.baseline or case.baseline not in by_name:
+        return None
+    base = by_name[case.baseline].rps
+    ok_rps = case.rps * (case.requests - case.non2xx) / case.requests if case.requests else 0.0
+    ratio = ok_rps / base if base else 0.0
+    return CaseVerdict(
+        rps=case.rps,
+        ok_rps=ok_rps,
+        baseline_rps=base,
+        ratio=ratio,
+        p99_ms=case.p99_ms,
+        non2xx=case.non2xx,
+        errors=case.errors,
+        ratio_pass=case.requests > 0 and ratio >= CASE_TARGET_RATIO,
+        p99_pass=case.requests > 0 and case.p99_ms <= CASE_TARGET_P99_MS,
+    )
+
+
+def format_case_verdict(verdict: CaseVerdict | None) -> str:
+    if verdict is None:
+        return f"Target (case creation): not measured ({CASE_SCENARIO} or its baseline missing)"
+    mark = {True: "PASS", False: "FAIL"}
+    return "\n".join(
+        [
+            f"Case creation, POST /api/v1/cases at {CASE_CONNECTIONS} connections (validate, locate, route, "
+            "deadline, case + event + audit + notices in one transaction):",
+            f"  {verdict.ok_rps:,.0f} 2xx req/s vs {verdict.baseline_rps:,.0f} req/s {BASELINE_POST_WIDE}; "
+            f"{verdict.non2xx:,} non-2xx, {verdict.errors:,} errors in all",
+            f"Target: ratio ≥ {CASE_TARGET_RATIO:g}× baseline POST: {verdict.ratio:.3g}× → {mark[verdict.ratio_pass]}",
+            f"Target: p99 ≤ {CASE_TARGET_P99_MS:g} ms: {verdict.p99_ms:,.1f} ms → {mark[verdict.p99_pass]}",
+        ]
+    )
 
 
 def format_inprocess(result: InProcess, http_pps: float | None) -> str:
@@ -602,21 +712,18 @@ def format_inprocess(result: InProcess, http_pps: float | None) -> str:
 
 
 def scenarios(
-    token: str, lons: Floats, lats: Floats, connections: int, probe_connections: int
+    token: str, lons: Floats, lats: Floats, connections: int, probe_connections: int, case_connections: int
 ) -> tuple[list[Scenario], list[Scenario]]:
     json_type = {"Content-Type": "application/json"}
     bearer = {"Authorization": f"Bearer {token}"}
+    items = [json.dumps({"name": f"item-{i}", "value": i / 10}) for i in range(100)]
     baseline = [
-        Scenario(
-            "baseline POST /items (1 insert)",
-            "POST",
-            "/items",
-            json_type,
-            [json.dumps({"name": f"item-{i}", "value": i / 10}) for i in range(100)],
-            connections,
-        ),
+        Scenario(BASELINE_POST, "POST", "/items", json_type, items, connections, expect=201),
         Scenario("baseline GET /items/1 (1 row)", "GET", "/items/1", connections=connections),
     ]
+    if case_connections:
+        # the same insert at the connection count of the case-creation row it is compared with
+        baseline.append(Scenario(BASELINE_POST_WIDE, "POST", "/items", json_type, items, case_connections, expect=201))
     single = [
         json.dumps({"lon": round(float(x), 6), "lat": round(float(y), 6)})
         for x, y in zip(lons[:LOCATE_BODIES], lats[:LOCATE_BODIES], strict=True)
@@ -634,7 +741,7 @@ def scenarios(
             {**json_type, **bearer},
             single,
             connections,
-            "baseline POST /items (1 insert)",
+            BASELINE_POST,
         ),
         Scenario(
             f"gridgov GET /org/nodes?parent={COUNTY_CODE}",
@@ -657,6 +764,28 @@ def scenarios(
             points_per_request=BATCH_SIZE,
         ),
     ]
+    if case_connections:
+        # Writes (thousands of cases, their events, audit rows and inbox notices), so after the reads.
+        # Points from the far end of the sample, not the ones the locate rows use.
+        cases = [
+            json.dumps(
+                {"category": CASE_CATEGORY, "description": CASE_DESCRIPTION, "lon": round(x, 6), "lat": round(y, 6)},
+                ensure_ascii=False,
+            )
+            for x, y in zip(lons[-CASE_BODIES:].tolist(), lats[-CASE_BODIES:].tolist(), strict=True)
+        ]
+        gridgov.append(
+            Scenario(
+                CASE_SCENARIO,
+                "POST",
+                "/api/v1/cases",
+                {**json_type, **bearer},
+                cases,
+                case_connections,
+                BASELINE_POST_WIDE,
+                expect=201,
+            )
+        )
     if probe_connections:
         # Last, without warm-up: more concurrent authenticated requests than the connection pool holds
         # (5 + 10 overflow). The principal is resolved in an async dependency, so a pool checkout that
@@ -693,6 +822,12 @@ def main() -> int:
         help="Connections of the last, pool-exhaustion probe on /org/nodes (0 = skip it)",
     )
     parser.add_argument(
+        "--case-connections",
+        type=int,
+        default=CASE_CONNECTIONS,
+        help="Connections of the case-creation row and of the baseline POST it is compared with (0 = skip both)",
+    )
+    parser.add_argument(
         "--quiet-wait",
         type=float,
         default=20.0,
@@ -726,14 +861,16 @@ def main() -> int:
         if args.quiet_wait > 0:
             wait_quiet(args.quiet_wait)
         inprocess = bench_inprocess(url, grids, lons, lats)
-        baseline, gridgov = scenarios(token, lons, lats, args.connections, args.probe_connections)
+        baseline, gridgov = scenarios(
+            token, lons, lats, args.connections, args.probe_connections, args.case_connections
+        )
         load = Load(tool, workdir, args.quiet_wait)
         rows: list[Measured] = []
 
         env = {**os.environ, "BENCH_DB": str(workdir / "baseline.db")}
         with serve("baseline", "baseline_app:app", env, workdir, args.out, ["--app-dir", str(BENCH_DIR)]) as server:
-            check(server, baseline[0], 201)
-            check(server, baseline[1], 200)
+            for scenario in baseline:
+                check(server, scenario, scenario.expect)
             for scenario in baseline:
                 rows.append(load.run(scenario, server, args.duration, args.warmup))
                 print(f"  {rows[-1].name}: {rows[-1].rps:,.0f} req/s", flush=True)
@@ -742,7 +879,7 @@ def main() -> int:
         env["GRIDGOV_LOG_LEVEL"] = "WARNING"
         with serve("gridgov", "gridgov.asgi:app", env, workdir, args.out) as server:
             for scenario in gridgov:
-                check(server, scenario, 200)
+                check(server, scenario, scenario.expect)
                 row = load.run(scenario, server, args.duration, args.warmup)
                 if scenario.points_per_request:
                     row.points_per_second = row.rps * scenario.points_per_request
@@ -752,6 +889,9 @@ def main() -> int:
     http_pps = next((r.points_per_second for r in rows if r.points_per_second is not None), None)
     table = format_table(rows)
     summary = format_inprocess(inprocess, http_pps)
+    verdict = case_verdict(rows)
+    if args.case_connections:
+        summary += "\n\n" + format_case_verdict(verdict)
     print()
     print(table)
     print()
@@ -767,6 +907,8 @@ def main() -> int:
                 "inprocess": {**asdict(inprocess), "ratio_to_strtree": inprocess.ratio},
                 "target_points_per_second": TARGET_POINTS_PER_SECOND,
                 "pass": inprocess.index_pps >= TARGET_POINTS_PER_SECOND,
+                "case_creation": asdict(verdict) if verdict else None,
+                "case_targets": {"ratio_to_baseline_post": CASE_TARGET_RATIO, "p99_ms": CASE_TARGET_P99_MS},
             },
             indent=2,
         ),
