@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from gridgov.auth.security import token_digest
 from gridgov.auth.service import AuthService
 from gridgov.config import Settings
 from gridgov.db import Database
-from gridgov.errors import Forbidden, LoginRequired, Unauthorized
+from gridgov.errors import Forbidden, LoginRequired, ServiceBusy, Unauthorized
 from gridgov.kit.time import utcnow
 
 SESSION_COOKIE = "gridgov_session"
@@ -28,6 +29,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 log = logging.getLogger(__name__)
+_SQLITE_WRITER = threading.Lock()
+WRITER_WAIT_SECONDS = 30.0
 
 
 def get_settings(request: Request) -> Settings:
@@ -45,19 +48,31 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the handler returned, roll back when it raised
-    (except errors that say their writes must stay, such as a failed login attempt)."""
-    with get_database(request).sessions() as session:
-        if request.method in UNSAFE and session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        try:
-            yield session
-            session.commit()
-        except BaseException as exc:
-            if getattr(exc, "keep_writes", False):
+    (except errors that say their writes must stay, such as a failed login attempt).
+
+    On SQLite, writing requests of this process queue on one lock before they take a connection and
+    ``BEGIN IMMEDIATE``: waiting writers hold no pooled connection and are handed the database in turn
+    instead of polling SQLite's busy handler (other processes still meet ``busy_timeout``)."""
+    database = get_database(request)
+    serialise = request.method in UNSAFE and database.engine.dialect.name == "sqlite"
+    if serialise and not _SQLITE_WRITER.acquire(timeout=WRITER_WAIT_SECONDS):
+        raise ServiceBusy("系统繁忙，请稍后重试 (the database is busy; try again)")
+    try:
+        with database.sessions() as session:
+            if serialise:
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            try:
+                yield session
                 session.commit()
-            else:
-                session.rollback()
-            raise
+            except BaseException as exc:
+                if getattr(exc, "keep_writes", False):
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
+    finally:
+        if serialise:
+            _SQLITE_WRITER.release()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

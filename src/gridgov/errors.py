@@ -46,6 +46,10 @@ class TooManyRequests(AppError):
     status_code = 429
 
 
+class ServiceBusy(AppError):
+    status_code = 503
+
+
 class LoginFailed(Unauthorized):
     """Raised after recording the failed attempt, which must be kept for rate limiting."""
 

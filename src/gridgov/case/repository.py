@@ -28,6 +28,10 @@ class CaseRepository:
     def categories(self) -> list[CaseCategory]:
         return list(self.session.scalars(select(CaseCategory).order_by(CaseCategory.code)))
 
+    def categories_version(self) -> tuple[int, str | None]:
+        count, latest = self.session.execute(select(func.count(), func.max(CaseCategory.updated_at))).one()
+        return int(count), None if latest is None else str(latest)
+
     def by_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).one_or_none()
 

@@ -40,13 +40,28 @@ HANDLER_ACTIONS = {Action.accept, Action.give_back, Action.feedback, Action.requ
 VERIFIER_ACTIONS = {Action.verify_pass, Action.verify_fail}
 
 
+_taxonomies: dict[tuple[str, tuple[int, str | None]], Taxonomy] = {}
+
+
 def load_taxonomy(session: Session) -> Taxonomy:
-    """The taxonomy edited in the database, or the shipped default while none has been loaded."""
-    rows = CaseRepository(session).categories()
+    """The taxonomy edited in the database, or the shipped default while none has been loaded.
+    Parsed once per process and version (row count and latest change), not on every request."""
+    repo = CaseRepository(session)
+    key = (str(session.get_bind().engine.url), repo.categories_version())
+    cached = _taxonomies.get(key)
+    if cached is not None:
+        return cached
+    rows = repo.categories()
     if not rows:
-        return default_taxonomy()
-    majors = {r.major: r.major_name for r in rows}
-    return Taxonomy.model_validate({"version": 0, "majors": majors, "categories": [r.spec for r in rows if r.active]})
+        taxonomy = default_taxonomy()
+    else:
+        majors = {r.major: r.major_name for r in rows}
+        categories = [r.spec for r in rows if r.active]
+        taxonomy = Taxonomy.model_validate({"version": 0, "majors": majors, "categories": categories})
+    if len(_taxonomies) > 16:
+        _taxonomies.clear()
+    _taxonomies[key] = taxonomy
+    return taxonomy
 
 
 def save_taxonomy(session: Session, taxonomy: Taxonomy) -> int:
