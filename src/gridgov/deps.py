@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gridgov.audit.recorder import Actor, set_actor
 from gridgov.auth.cache import PrincipalCache
@@ -29,7 +30,6 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 log = logging.getLogger(__name__)
-_SQLITE_WRITER = threading.Lock()
 WRITER_WAIT_SECONDS = 30.0
 
 
@@ -46,33 +46,36 @@ def get_database(request: Request) -> Database:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request owns the transaction: commit when the handler returned, roll back when it raised
     (except errors that say their writes must stay, such as a failed login attempt).
 
-    On SQLite, writing requests of this process queue on one lock before they take a connection and
-    ``BEGIN IMMEDIATE``: waiting writers hold no pooled connection and are handed the database in turn
-    instead of polling SQLite's busy handler (other processes still meet ``busy_timeout``)."""
+    On SQLite, the writing requests of a process wait their turn on an asyncio lock, holding neither
+    a thread nor a pooled connection while they wait; the one whose turn it is takes ``BEGIN IMMEDIATE``.
+    (Waiting in threads starved the thread pool: the writer could not run its next step.) Other
+    processes still meet SQLite's ``busy_timeout``. Database calls run in the thread pool."""
     database = get_database(request)
     serialise = request.method in UNSAFE and database.engine.dialect.name == "sqlite"
-    if serialise and not _SQLITE_WRITER.acquire(timeout=WRITER_WAIT_SECONDS):
-        raise ServiceBusy("系统繁忙，请稍后重试 (the database is busy; try again)")
+    writer: asyncio.Lock = request.app.state.sqlite_writer
+    if serialise:
+        try:
+            await asyncio.wait_for(writer.acquire(), WRITER_WAIT_SECONDS)
+        except TimeoutError as exc:
+            raise ServiceBusy("系统繁忙，请稍后重试 (the database is busy; try again)") from exc
+    session = database.sessions()
     try:
-        with database.sessions() as session:
-            if serialise:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException as exc:
-                if getattr(exc, "keep_writes", False):
-                    session.commit()
-                else:
-                    session.rollback()
-                raise
-    finally:
         if serialise:
-            _SQLITE_WRITER.release()
+            await run_in_threadpool(session.connection, execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException as exc:
+            await run_in_threadpool(session.commit if getattr(exc, "keep_writes", False) else session.rollback)
+            raise
+    finally:
+        await run_in_threadpool(session.close)
+        if serialise:
+            writer.release()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database or Database.from_url(settings.database_url)
     app.state.principals = PrincipalCache(ttl_seconds=settings.auth_cache_seconds)
     app.state.calendar = WorkCalendar()
+    app.state.sqlite_writer = asyncio.Lock()
     app.state.clock = utcnow
 
     @app.exception_handler(AppError)
