@@ -631,6 +631,7 @@ def format_table(rows: list[Measured]) -> str:
 
 @dataclass
 class CaseVerdict:
+    requests: int
     rps: float
     ok_rps: float
     baseline_rps: float
@@ -652,6 +653,7 @@ def case_verdict(rows: list[Measured]) -> CaseVerdict | None:
     ok_rps = case.rps * (case.requests - case.non2xx) / case.requests if case.requests else 0.0
     ratio = ok_rps / base if base else 0.0
     return CaseVerdict(
+        requests=case.requests,
         rps=case.rps,
         ok_rps=ok_rps,
         baseline_rps=base,
@@ -668,6 +670,15 @@ def format_case_verdict(verdict: CaseVerdict | None) -> str:
     if verdict is None:
         return f"Target (case creation): not measured ({CASE_SCENARIO} or its baseline missing)"
     mark = {True: "PASS", False: "FAIL"}
+    if verdict.requests == 0:
+        return "\n".join(
+            [
+                f"Case creation, POST /api/v1/cases at {CASE_CONNECTIONS} connections: STALLED, no response in the "
+                "run (requests still in flight when the load tool stopped are not counted as errors)",
+                f"Target: ratio ≥ {CASE_TARGET_RATIO:g}× baseline POST: 0× → FAIL",
+                f"Target: p99 ≤ {CASE_TARGET_P99_MS:g} ms: no response → FAIL",
+            ]
+        )
     return "\n".join(
         [
             f"Case creation, POST /api/v1/cases at {CASE_CONNECTIONS} connections (validate, locate, route, "
