@@ -62,15 +62,8 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CasePage:
-    stmt = cases.repo.visible(user.scope_paths, list(user.unit_ids))
-    if state:
-        stmt = stmt.where(cases.repo.state_is(state.value))
-    if category:
-        stmt = stmt.where(cases.repo.category_is(category))
-    if township:
-        stmt = stmt.where(cases.repo.township_is(township))
-    items, total = cases.repo.page(stmt, limit=limit, offset=offset)
-    return CasePage(items=[cases.read(user, c) for c in items], total=total)
+    items, total = cases.search(user, state=state, category=category, township=township, limit=limit, offset=offset)
+    return CasePage(items=items, total=total)
 
 
 @router.get("/cases/{number}", response_model=CaseRead, summary="One case with its timeline")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gridgov.auth.principal import Principal
+from gridgov.case.api import case_service
 from gridgov.case.schemas import CaseRead
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import Action, CaseState
@@ -21,13 +22,6 @@ from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-
-
-def _service(request: Request, session: SessionDep) -> CaseService:
-    state = request.app.state
-    return CaseService(
-        session, calendar=state.calendar, clock=state.clock, yellow_share=state.settings.case_yellow_share
-    )
 
 
 def _townships(repo: OrgRepository, user: Principal) -> list[tuple[str, str]]:
@@ -67,17 +61,11 @@ def case_desk(
     township: Annotated[str | None, Query(max_length=20)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    service = _service(request, session)
+    service = case_service(request, session)
     chosen_state = _state(state)
-    stmt = service.repo.visible(user.scope_paths, list(user.unit_ids))
-    if chosen_state:
-        stmt = stmt.where(service.repo.state_is(chosen_state.value))
-    if category:
-        stmt = stmt.where(service.repo.category_is(category))
-    if township:
-        stmt = stmt.where(service.repo.township_is(township))
-    items, total = service.repo.page(stmt, limit=PAGE_SIZE, offset=offset)
-    cases = [service.read(user, case) for case in items]
+    cases, total = service.search(
+        user, state=chosen_state, category=category, township=township, limit=PAGE_SIZE, offset=offset
+    )
     org = OrgRepository(session)
     units = org.units_by_codes([c.unit_code for c in cases if c.unit_code])
     townships = _townships(org, user)
@@ -136,7 +124,7 @@ def _forms(case: CaseRead) -> list[dict[str, Any]]:
 
 @router.get("/cases/{number}")
 def case_detail(number: str, request: Request, user: PageUser, session: SessionDep) -> Response:
-    service = _service(request, session)
+    service = case_service(request, session)
     case = service.read(user, service.get(user, number), with_events=True)
     org = OrgRepository(session)
     needs_units = Action.dispatch in case.allowed_actions
@@ -164,5 +152,5 @@ def case_detail(number: str, request: Request, user: PageUser, session: SessionD
 
 @router.get("/report")
 def report_page(request: Request, user: PageUser, session: SessionDep) -> Response:
-    service = _service(request, session)
+    service = case_service(request, session)
     return render(request, "case/report.html", {"majors": _category_options(service)})

@@ -234,6 +234,27 @@ class CaseService:
     def _number_of(self, case_id: int | None) -> str | None:
         return None if case_id is None else self.repo.number_of(case_id)
 
+    def search(
+        self,
+        principal: Principal,
+        *,
+        state: CaseState | None = None,
+        category: str | None = None,
+        township: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[CaseRead], int]:
+        """Cases in the principal's area (or sent to their units), newest first, with their colours."""
+        stmt = self.repo.visible(principal.scope_paths, list(principal.unit_ids))
+        if state:
+            stmt = stmt.where(self.repo.state_is(state.value))
+        if category:
+            stmt = stmt.where(self.repo.category_is(category))
+        if township:
+            stmt = stmt.where(self.repo.township_is(township))
+        items, total = self.repo.page(stmt, limit=limit, offset=offset)
+        return [self.read(principal, case) for case in items], total
+
     # intake ------------------------------------------------------------------------------------
     def report(self, principal: Principal, data: CaseReport, *, source: str = "app") -> Case:
         category = self.taxonomy.get(data.category)
