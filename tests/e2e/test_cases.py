@@ -44,6 +44,13 @@ def point_in_own_grid(page: Page) -> tuple[str, float, float]:
     raise AssertionError(f"no grid centroid lies inside its own grid: {codes}")
 
 
+# a 1×1 PNG: what a phone camera sends, in miniature
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+)
+
+
 def fill_report(page: Page, category: str, description: str, lon: float, lat: float) -> None:
     page.goto("/report")
     expect(page.locator("h1")).to_have_text("上报事件")
@@ -74,8 +81,15 @@ def test_grid_member_reports_and_township_operator_dispatches(
     login(grid, "grid")
     grid_code, lon, lat = point_in_own_grid(grid)
     fill_report(grid, "0201", "浏览器测试：楼顶违法搭建彩钢棚", lon, lat)
+    grid.get_by_test_id("report-photo").set_input_files(
+        files=[{"name": "现场.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     grid.get_by_test_id("report-submit").click()
     number = reported_number(grid)
+    for _ in range(50):  # the photo follows the report
+        if grid.request.get(f"/api/v1/cases/{number}").json()["attachments"]:
+            break
+        grid.wait_for_timeout(100)
     expect(grid.get_by_test_id("report-result")).to_contain_text("上报成功")
     expect(grid.get_by_test_id("report-error")).to_be_hidden()
 
@@ -109,7 +123,9 @@ def test_grid_member_reports_and_township_operator_dispatches(
     expect(operator.get_by_test_id("case-state")).to_have_text("已派遣")
     expect(operator.get_by_test_id("case-unit")).to_have_text("富春街道综合信息指挥室")
     timeline = operator.get_by_test_id("timeline")
-    expect(timeline.locator("li")).to_have_count(3)
+    expect(operator.get_by_test_id("photos").locator("img")).to_have_count(1)
+    expect(timeline).to_contain_text("上传附件 现场.png")
+    expect(timeline.locator("li")).to_have_count(4)
     expect(timeline.locator("li").last).to_contain_text("派遣")
     expect(timeline.locator("li").last).to_contain_text("请尽快核实处置")
     expect(timeline.locator("li").last).to_contain_text("fuchun")

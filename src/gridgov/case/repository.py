@@ -71,6 +71,10 @@ class CaseRepository:
         )
         return list(self.session.scalars(stmt))
 
+    def attachments(self, case_id: int) -> list[CaseAttachment]:
+        stmt = select(CaseAttachment).where(CaseAttachment.case_id == case_id).order_by(CaseAttachment.id)
+        return list(self.session.scalars(stmt))
+
     def attachment(self, case_id: int, attachment_id: int) -> CaseAttachment | None:
         row = self.session.get(CaseAttachment, attachment_id)
         return row if row is not None and row.case_id == case_id else None

@@ -80,6 +80,7 @@ class CaseRead(BaseModel):
     closed_at: datetime | None
     allowed_actions: list[Action] = Field(default_factory=list)
     events: list[CaseEventRead] | None = None
+    attachments: list[AttachmentRead] | None = None
 
 
 class CasePage(BaseModel):

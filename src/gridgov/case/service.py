@@ -18,7 +18,7 @@ from gridgov.case.calendar import TimeUnit, WorkCalendar
 from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, escalate, route
-from gridgov.case.schemas import CaseAction, CaseEventRead, CaseRead, CaseReport
+from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseRead, CaseReport
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier, default_taxonomy
 from gridgov.case.urgency import urgency
 from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_actions, next_state
@@ -229,6 +229,9 @@ class CaseService:
                 a for a in allowed_actions(state, principal.roles) if self._in_position(principal, case, a)
             ],
             events=events,
+            attachments=[AttachmentRead.model_validate(a) for a in self.repo.attachments(case.id)]
+            if with_events
+            else None,
         )
 
     def _number_of(self, case_id: int | None) -> str | None:
