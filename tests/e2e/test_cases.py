@@ -197,3 +197,19 @@ def test_offline_report_is_queued_and_sent_when_back_online(
     assert width <= MOBILE["width"], f"the report page scrolls sideways on a phone ({width}px)"
     fill_report(page, "0201", "楼道堆放杂物，疑似违法搭建", lon, lat)
     screenshot(page, "report-mobile")
+
+
+def test_desk_warns_while_a_years_holidays_are_missing(page: Page) -> None:
+    from datetime import date
+
+    from gridgov.case.calendar import WorkCalendar
+
+    year = date.today().year
+    missing = WorkCalendar().missing_years([year, year + 1])  # the demo loads no holiday table
+    login(page, "fuchun")
+    page.goto("/cases")
+    warning = page.get_by_test_id("calendar-warning")
+    if missing:
+        expect(warning).to_contain_text(str(missing[0]))
+    else:
+        expect(warning).to_have_count(0)

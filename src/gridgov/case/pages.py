@@ -84,6 +84,7 @@ def case_desk(
         {
             "cases": cases,
             "total": total,
+            "calendar_gaps": service.calendar_gaps(),
             "offset": offset,
             "page_size": PAGE_SIZE,
             "unit_names": {code: unit.name for code, unit in units.items()},
