@@ -31,6 +31,7 @@ class Case(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_case_record_state_deadline", "state", "deadline_at"),
         Index("ix_case_record_path", "path"),
+        Index("ix_case_record_category_lat", "category_code", "lat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -124,6 +124,7 @@ def upgrade() -> None:
     with op.batch_alter_table("case_record", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_record_category_code"), ["category_code"], unique=False)
         batch_op.create_index("ix_case_record_path", ["path"], unique=False)
+        batch_op.create_index("ix_case_record_category_lat", ["category_code", "lat"], unique=False)
         batch_op.create_index("ix_case_record_state_deadline", ["state", "deadline_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_record_township_code"), ["township_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_record_unit_id"), ["unit_id"], unique=False)
@@ -186,6 +187,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_record_unit_id"))
         batch_op.drop_index(batch_op.f("ix_case_record_township_code"))
         batch_op.drop_index("ix_case_record_state_deadline")
+        batch_op.drop_index("ix_case_record_category_lat")
         batch_op.drop_index("ix_case_record_path")
         batch_op.drop_index(batch_op.f("ix_case_record_category_code"))
 
