@@ -14,6 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from gridgov.auth.models import Account
+from gridgov.auth.schemas import TokenCreate
+from gridgov.auth.service import AuthService
+from gridgov.config import Settings
+from gridgov.db import Database
 
 STARTUP_SECONDS = 180
 
@@ -68,3 +75,13 @@ def demo_server(workdir: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=15)
+
+
+def admin_token(workdir: Path) -> str:
+    """A fresh API token for the demo's ``admin``, written straight into the live server's database."""
+    database = Database.from_url(f"sqlite:///{workdir / 'gridgov.db'}")
+    with database.session() as session:
+        admin = session.scalars(select(Account).where(Account.username == "admin")).one()
+        token = AuthService(session, Settings(environment="test")).create_token(admin.id, TokenCreate(name="live"))
+    database.engine.dispose()
+    return token.token

@@ -14,14 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from gridgov.auth.models import Account
-from gridgov.auth.schemas import TokenCreate
-from gridgov.auth.service import AuthService
-from gridgov.config import Settings
-from gridgov.db import Database
-from tests.live import demo_server
+from tests.live import admin_token, demo_server
 
 CLIENTS = 32
 
@@ -30,12 +24,8 @@ CLIENTS = 32
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     workdir: Path = tmp_path_factory.mktemp("live")
     with demo_server(workdir) as url:
-        database = Database.from_url(f"sqlite:///{workdir / 'gridgov.db'}")
-        with database.session() as session:
-            admin = session.scalars(select(Account).where(Account.username == "admin")).one()
-            token = AuthService(session, Settings(environment="test")).create_token(admin.id, TokenCreate(name="t"))
-        database.engine.dispose()
-        yield url, token.token
+        token = admin_token(workdir)
+        yield url, token
 
 
 def _call(url: str, token: str, path: str, body: dict[str, object] | None) -> int:

@@ -9,27 +9,15 @@ from pathlib import Path
 
 import pytest
 from georeport import GeoReport
-from sqlalchemy import select
 
-from gridgov.auth.models import Account
-from gridgov.auth.schemas import TokenCreate
-from gridgov.auth.service import AuthService
-from gridgov.config import Settings
-from gridgov.db import Database
-from tests.live import demo_server
+from tests.live import admin_token, demo_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     workdir: Path = tmp_path_factory.mktemp("open311")
     with demo_server(workdir) as url:
-        database = Database.from_url(f"sqlite:///{workdir / 'gridgov.db'}")
-        with database.session() as session:
-            admin = session.scalars(select(Account).where(Account.username == "admin")).one()
-            key = (
-                AuthService(session, Settings(environment="test")).create_token(admin.id, TokenCreate(name="311")).token
-            )
-        database.engine.dispose()
+        key = admin_token(workdir)
         form = {"api_key": key, "service_code": "0102", "lat": "30.05", "long": "119.95", "description": "井盖缺失"}
         request = urllib.request.Request(f"{url}/open311/v2/requests.json", data=urllib.parse.urlencode(form).encode())
         with urllib.request.urlopen(request, timeout=30) as response:

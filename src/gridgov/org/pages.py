@@ -35,9 +35,7 @@ def org_node(code: str, request: Request, user: PageUser, session: SessionDep) -
     user.require("org:read")
     service = OrgService(session)
     node = service.get_node(user, code)
-    children = service.read_nodes(
-        list(service.repo.session.scalars(service.repo.node_statement(None, parent_id=node.id).order_by("code")))
-    )
+    children = service.read_nodes(service.repo.children(node.id))
     ancestors = node.path.strip("/").split("/")
     names = service.repo.names_by_code(ancestors)
     breadcrumbs = [

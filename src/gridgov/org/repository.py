@@ -61,6 +61,9 @@ class OrgRepository:
         items = list(self.session.scalars(stmt.order_by(OrgNode.code).limit(limit).offset(offset)))
         return items, total
 
+    def children(self, node_id: int) -> list[OrgNode]:
+        return list(self.session.scalars(select(OrgNode).where(OrgNode.parent_id == node_id).order_by(OrgNode.code)))
+
     def children_counts(self, node_ids: Sequence[int]) -> dict[int, int]:
         if not node_ids:
             return {}
