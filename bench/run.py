@@ -845,6 +845,7 @@ def main() -> int:
         help="Before each scenario wait up to this many seconds for other load on the host to drop (0 = don't)",
     )
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--only", default="", help="Run only the gridgov scenarios whose name contains this")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out")
     args = parser.parse_args()
     tool = ("wrk" if shutil.which("wrk") else "python") if args.tool == "auto" else args.tool
@@ -875,6 +876,7 @@ def main() -> int:
         baseline, gridgov = scenarios(
             token, lons, lats, args.connections, args.probe_connections, args.case_connections
         )
+        gridgov = [s for s in gridgov if args.only in s.name]
         load = Load(tool, workdir, args.quiet_wait)
         rows: list[Measured] = []
 

@@ -125,6 +125,8 @@ def settings(tmp_path: Path) -> Settings:
         login_max_failures=3,
         auth_cache_seconds=0,
         sweep_seconds=0,
+        notify_seconds=0,
+        warning_seconds=0,
     )
 
 

@@ -81,6 +81,9 @@ def admin_token(workdir: Path) -> str:
     """A fresh API token for the demo's ``admin``, written straight into the live server's database."""
     database = Database.from_url(f"sqlite:///{workdir / 'gridgov.db'}")
     with database.session() as session:
+        # IMMEDIATE: a read transaction turning into a write one fails at once ("database is locked") while the
+        # live server writes; one that asks for the write lock first waits for it
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         admin = session.scalars(select(Account).where(Account.username == "admin")).one()
         token = AuthService(session, Settings(environment="test")).create_token(admin.id, TokenCreate(name="live"))
     database.engine.dispose()

@@ -32,6 +32,11 @@ def test_demo_build_then_export(database: Path, tmp_path: Path) -> None:
     workbook.close()
     assert rows[1] == ("330111", "富阳区", "县(区)", None)
     assert len(rows) == 1 + 1 + 24 + 350 + 1007
+    assert "770" in result.output and "495" in result.output  # the geo-hazard network
+    zones = tmp_path / "zones.xlsx"
+    assert runner.invoke(app, ["export", "zones", str(zones)]).exit_code == 0
+    again = runner.invoke(app, ["import", "zones", str(zones)])
+    assert again.exit_code == 0 and "zones_updated=770" in again.output, again.output
 
 
 def test_bad_import_exits_nonzero_with_row_and_column(database: Path, tmp_path: Path) -> None:
@@ -97,3 +102,20 @@ def test_holiday_table_import(database: Path, tmp_path: Path) -> None:
     table.write_text("日期,类型,名称\n2027-13-01,休,错\n", "utf-8")
     bad = CliRunner().invoke(app, ["import", "holidays", str(table)])
     assert bad.exit_code == 1 and "第2行" in bad.output
+
+
+def test_routing_rules_export_edit_import(database: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "routing.yaml"
+    assert runner.invoke(app, ["export", "config", "case.routing", str(out)]).exit_code == 0
+    text = out.read_text("utf-8")
+    assert "红码企业诉求" in text and "SZZX" in text
+    out.write_text(text.replace("tier: county", "tier: province", 1), "utf-8")
+    bad = runner.invoke(app, ["import", "config", "case.routing", str(out)])
+    assert bad.exit_code == 1 and "rules.0.tier" in bad.output
+    out.write_text(text.replace("min_severity: 3", "min_severity: 2", 1), "utf-8")
+    assert runner.invoke(app, ["import", "config", "case.routing", str(out)]).exit_code == 0
+    again = tmp_path / "again.yaml"
+    runner.invoke(app, ["export", "config", "case.routing", str(again)])
+    assert "min_severity: 2" in again.read_text("utf-8")
+    assert runner.invoke(app, ["export", "config", "no.such", str(again)]).exit_code == 1

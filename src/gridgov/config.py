@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"
@@ -43,8 +44,52 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         default=60.0, ge=0, description="Interval of the in-process overdue sweep; 0 turns it off (run it elsewhere)."
     )
+    work_hours: str = Field(
+        default="08:30-12:00,13:30-17:30",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$",
+        description="Working periods of a working day (工作时), comma-separated and in order.",
+    )
+    sms_gateway_url: str = Field(default="", description="SMS gateway (see notify/channels.py); empty = outbox file.")
+    sms_gateway_token: str = ""
+    voice_gateway_url: str = Field(default="", description="Voice-call gateway, same contract as SMS; empty = file.")
+    smtp_url: str = Field(default="", description="smtp://user:password@host:port?from=addr; empty = outbox file.")
+    webhook_url: str = Field(default="", description="DingTalk-style group robot URL; empty = outbox file.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="How recipients reach this server (confirmation links)."
+    )
+    warning_seconds: float = Field(
+        default=1.0, ge=0, description="Interval of the warning evaluator (new rainfall → colours → people); 0 = off."
+    )
+    notify_seconds: float = Field(
+        default=5.0, ge=0, description="Interval of the in-process delivery and escalation worker; 0 turns it off."
+    )
     max_upload_mb: int = Field(default=10, ge=1, le=200, description="Largest photo or document accepted.")
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
+    mqtt_url: str = Field(
+        default="",
+        description="MQTT broker for sensor readings, mqtt://[user:password@]host:port or mqtts://…; "
+        "empty = the embedded broker, started by the app (see mqtt_embedded_bind).",
+    )
+    mqtt_embedded_bind: str = Field(default="127.0.0.1:1883", description="Where the embedded broker listens.")
+    mqtt_topic_prefix: str = Field(
+        default="gridgov", description="Readings on <prefix>/<county>/stations/<code>/<property>."
+    )
+    mqtt_client_id: str = Field(
+        default="gridgov-ingest",
+        description="Fixed client id of this process's persistent MQTT session; each process needs its own.",
+    )
+    mqtt_shared_group: str = Field(
+        default="gridgov", description="Shared-subscription group ($share/<group>/…): each reading consumed once."
+    )
+    mqtt_ingest: bool | None = Field(
+        default=None, description="Run the MQTT consumer in this process; unset = yes, except in the test environment."
+    )
+    sensing_check_seconds: float | None = Field(
+        default=None, ge=0, description="Interval of the sensor-offline check; unset = sweep_seconds; 0 turns it off."
+    )
+    sensing_offline_intervals: float = Field(
+        default=3.0, gt=0, description="A station silent for more than this many reporting intervals is offline."
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:
@@ -52,9 +97,26 @@ class Settings(BaseSettings):
             raise ValueError("GRIDGOV_SECRET_KEY must be set in production")
         return self
 
+    @field_validator("work_hours")
+    @classmethod
+    def _periods_in_order(cls, value: str) -> str:
+        bounds = [moment for span in _periods(value) for moment in span]
+        if any(a >= b for a, b in zip(bounds, bounds[1:], strict=False)):
+            raise ValueError(f"{value}: periods must be in order and must not overlap (时段须依次排列且不重叠)")
+        return value
+
+    @property
+    def work_periods(self) -> tuple[tuple[time, time], ...]:
+        return _periods(self.work_hours)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _periods(value: str) -> tuple[tuple[time, time], ...]:
+    spans = (part.split("-") for part in value.split(","))
+    return tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in spans)
 
 
 @lru_cache

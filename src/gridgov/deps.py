@@ -133,8 +133,12 @@ def _touch_token(database: Database, token_id: int) -> None:
         log.info("token last_used_at not updated", extra={"token_id": token_id, "error": str(exc)})
 
 
-def _resolve(
-    request: Request, session: Session, settings: Settings, sent: str | None, background: BackgroundTasks
+class _NeedsDatabase(Exception):
+    """The principal is not cached: resolving it takes a database session."""
+
+
+def _authenticate(
+    request: Request, session: Session | None, settings: Settings, sent: str | None, background: BackgroundTasks
 ) -> Principal | None:
     cache = principal_cache(request)
     auth = request.headers.get("authorization", "")
@@ -143,6 +147,8 @@ def _resolve(
         key = "token:" + token_digest(token)
         principal = cache.get(key)
         if principal is None:
+            if session is None:
+                raise _NeedsDatabase
             found = AuthService(session, settings).principal_from_token(token)
             if found is None:
                 raise Unauthorized("令牌无效或已过期 (invalid or expired token)")
@@ -156,7 +162,11 @@ def _resolve(
         if not session_id:
             return None
         key = "session:" + session_id
-        principal = cache.get(key) or AuthService(session, settings).principal_from_session(session_id)
+        principal = cache.get(key)
+        if principal is None:
+            if session is None:
+                raise _NeedsDatabase
+            principal = AuthService(session, settings).principal_from_session(session_id)
         if principal is None:
             return None
         cache.put(key, principal)
@@ -164,8 +174,20 @@ def _resolve(
             not sent or not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token)
         ):
             raise Forbidden("CSRF校验失败，请刷新页面后重试 (missing or wrong CSRF token)")
-    set_actor(session, Actor(principal.account_id, principal.username, client_ip(request)))
     request.state.principal = principal
+    return principal
+
+
+def request_actor(request: Request, principal: Principal) -> Actor:
+    return Actor(principal.account_id, principal.username, client_ip(request))
+
+
+def _resolve(
+    request: Request, session: Session, settings: Settings, sent: str | None, background: BackgroundTasks
+) -> Principal | None:
+    principal = _authenticate(request, session, settings, sent, background)
+    if principal is not None:
+        set_actor(session, request_actor(request, principal))
     return principal
 
 
@@ -196,3 +218,26 @@ def get_optional_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 PageUser = Annotated[Principal, Depends(get_page_principal)]
 OptionalUser = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_writing_principal(request: Request, background: BackgroundTasks) -> Principal:
+    """The principal of a request that writes through the batch writer (``app.state.writer``) and so
+    holds no request session: from the cache on the event loop, else with a short read session.
+    (One dependency, not three: this sits on the hottest write path.)"""
+    settings = get_settings(request)
+    sent = await csrf_sent(request)
+    try:
+        principal = _authenticate(request, None, settings, sent, background)
+    except _NeedsDatabase:
+
+        def resolve() -> Principal | None:
+            with get_database(request).sessions() as session:
+                return _authenticate(request, session, settings, sent, background)
+
+        principal = await run_in_threadpool(resolve)
+    if principal is None:
+        raise Unauthorized("请先登录 (authentication required)")
+    return principal
+
+
+WritingUser = Annotated[Principal, Depends(get_writing_principal)]

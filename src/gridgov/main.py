@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -27,18 +28,33 @@ from gridgov.case import api as case_api
 from gridgov.case import open311
 from gridgov.case import pages as case_pages
 from gridgov.case.calendar import WorkCalendar
-from gridgov.case.tasks import Sweeper
+from gridgov.case.tasks import sweep
 from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
+from gridgov.evaluation import api as evaluation_api
+from gridgov.evaluation import pages as evaluation_pages
+from gridgov.evaluation import records_api as evaluation_records
+from gridgov.evaluation.tasks import monthly_run
 from gridgov.geo import api as geo_api
+from gridgov.kit.periodic import Periodic
 from gridgov.kit.time import utcnow
+from gridgov.kit.writer import BatchWriter
 from gridgov.logging import configure as configure_logging
 from gridgov.metrics import MetricsMiddleware, metrics_response
 from gridgov.notify import api as notify_api
+from gridgov.notify import pages as notify_pages
+from gridgov.notify.channels import senders_from_settings
+from gridgov.notify.tasks import deliver_queued, escalate_alerts
 from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
+from gridgov.sensing import api as sensing_api
+from gridgov.sensing import sensorthings
+from gridgov.sensing.runtime import SensingRuntime
+from gridgov.warning import api as warning_api
+from gridgov.warning import pages as warning_pages
+from gridgov.warning.tasks import WarningEvaluator
 from gridgov.web import pages as shell_pages
 from gridgov.web.templating import render
 
@@ -64,6 +80,22 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _sweep_overdue(app: FastAPI) -> int:
+    return sweep(app.state.db, app.state.clock(), app.state.calendar)
+
+
+def _notify_round(app: FastAPI) -> int:
+    """Escalate unanswered alerts whose time has come, then send what is queued."""
+    settings: Settings = app.state.settings
+    fired = escalate_alerts(app.state.db, app.state.clock(), settings)
+    return fired + deliver_queued(app.state.db, app.state.senders, app.state.clock(), settings)
+
+
+def _monthly_evaluation(app: FastAPI) -> int:
+    """Once a month has ended: its evaluation, flags and reports (one process does it; see evaluation.tasks)."""
+    return monthly_run(app.state.db, app.state.clock())
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
@@ -71,13 +103,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sweeper = None
+        jobs = []
         if settings.sweep_seconds > 0:
-            sweeper = Sweeper(app.state.db, settings.sweep_seconds, app.state.calendar, lambda: app.state.clock())
-            sweeper.start()
+            overdue = partial(_sweep_overdue, app)
+            jobs.append(Periodic("overdue-sweep", settings.sweep_seconds, overdue))
+        if settings.sweep_seconds > 0:
+            jobs.append(Periodic("evaluation-monthly", 3600, partial(_monthly_evaluation, app)))
+        if settings.notify_seconds > 0:
+            jobs.append(Periodic("notify", settings.notify_seconds, partial(_notify_round, app)))
+        evaluator = WarningEvaluator(app.state.db, settings, lambda: app.state.clock(), app.state.calendar)
+        if settings.warning_seconds > 0:
+            jobs.append(Periodic("warning", settings.warning_seconds, lambda: len(evaluator.step())))
+        for job in jobs:
+            job.start()
+        await app.state.sensing.start()
         yield
-        if sweeper is not None:
-            sweeper.stop()
+        await app.state.sensing.stop()
+        app.state.writer.stop()
+        for job in jobs:
+            job.stop()
+        evaluator.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -91,9 +136,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database or Database.from_url(settings.database_url)
     app.state.principals = PrincipalCache(ttl_seconds=settings.auth_cache_seconds)
-    app.state.calendar = WorkCalendar()
+    app.state.calendar = WorkCalendar(periods=settings.work_periods)
     app.state.sqlite_writer = asyncio.Lock()
+    app.state.writer = BatchWriter(app.state.db)
+    app.state.senders = senders_from_settings(settings)
     app.state.clock = utcnow
+    app.state.sensing = SensingRuntime(settings, app.state.db, lambda: app.state.clock(), app.state.calendar)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -112,12 +160,27 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(MetricsMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth_api, org_api, geo_api, transfer_api, audit_api, case_api, notify_api):
+    for module in (
+        auth_api,
+        org_api,
+        geo_api,
+        transfer_api,
+        audit_api,
+        case_api,
+        notify_api,
+        sensing_api,
+        sensorthings,
+        warning_api,
+        evaluation_api,
+        evaluation_records,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(open311.router)
-    for module in (shell_pages, auth_pages, org_pages, case_pages):
+    app.include_router(warning_api.public)
+    for module in (shell_pages, auth_pages, org_pages, case_pages, notify_pages, warning_pages, evaluation_pages):
         app.include_router(module.router)
+    app.include_router(evaluation_records.pages)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("gridgov.web").joinpath("static"))),

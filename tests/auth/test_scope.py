@@ -7,6 +7,7 @@ The table below must name every route under /api/v1: a new route without a scope
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,10 +16,21 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from openpyxl import Workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.auth.models import Account
+from gridgov.auth.service import principal_for
+from gridgov.evaluation.periods import Period
+from gridgov.kit.time import utcnow
+from gridgov.notify.service import Alerting, AlertRequest, Target
 from gridgov.org.enums import Role
 from gridgov.org.models import Person
+from gridgov.sensing.models import Datastream, Observation
+from gridgov.sensing.schemas import StationCreate
+from gridgov.sensing.service import SensingService
+from gridgov.warning.models import RiskZone
+from gridgov.warning.service import WarningService
 from tests.factories import COUNTY, FUCHUN, WANSHI, County, build_county, create_person, user
 
 WANSHI_VILLAGE = "330111100001"
@@ -34,6 +46,8 @@ class World:
     headers: dict[str, str]
     wanshi_person: Person
     wanshi_case: str
+    wanshi_alert: int
+    wanshi_recipient: int
 
     def call(self, method: str, url: str, **kwargs: object) -> Response:
         return self.client.request(method, url, headers=self.headers, **kwargs)  # type: ignore[arg-type]
@@ -41,6 +55,11 @@ class World:
 
 def _denied(response: Response) -> None:
     assert response.status_code in (403, 404), f"{response.status_code}: {response.text[:300]}"
+
+
+def _sta_empty(response: Response) -> None:
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["@iot.count"] == 0 and response.json()["value"] == []
 
 
 def _no_wanshi(response: Response) -> None:
@@ -68,6 +87,29 @@ def _xlsx_with_wanshi_village() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+STA = "/api/v1/sensorthings/v1.1"
+WANSHI_GAUGE: dict[str, int] = {}
+"""Ids of a rain gauge in 万市镇 with one reading (set by the ``world`` fixture)."""
+
+
+def _sta_denied(path: str) -> Callable[[World], None]:
+    return lambda w: _denied(w.call("GET", STA + path.format(**WANSHI_GAUGE)))
+
+
+def _sta_no_wanshi(path: str, **params: str) -> Callable[[World], None]:
+    return lambda w: _no_wanshi(w.call("GET", STA + path, params={"$top": "1000", **params}))
+
+
+def _this_month() -> str:
+    return Period.month_of(utcnow()).key
+
+
+def _evaluation_levels(w: World) -> None:
+    for level in ("village", "grid", "unit", "member"):
+        params = {"period": _this_month(), "level": level}
+        _no_wanshi(w.call("GET", "/api/v1/evaluation/indicators", params=params))
 
 
 CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
@@ -241,7 +283,87 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
             w.call("POST", "/api/v1/cases/import", files={"file": ("orders.csv", WANSHI_ORDER)})
         ),
     ],
+    ("GET", STA): [lambda w: _no_wanshi(w.call("GET", STA))],
+    ("GET", STA + "/Things"): [_sta_no_wanshi("/Things", **{"$expand": "Datastreams,Locations"})],
+    ("GET", STA + "/Things({thing_id})"): [_sta_denied("/Things({thing})")],
+    ("GET", STA + "/Things({thing_id})/Locations"): [_sta_denied("/Things({thing})/Locations")],
+    ("GET", STA + "/Things({thing_id})/Datastreams"): [_sta_denied("/Things({thing})/Datastreams")],
+    ("GET", STA + "/Locations"): [_sta_no_wanshi("/Locations")],
+    ("GET", STA + "/Locations({location_id})"): [_sta_denied("/Locations({thing})")],
+    ("GET", STA + "/Locations({location_id})/Things"): [_sta_denied("/Locations({thing})/Things")],
+    ("GET", STA + "/Datastreams"): [_sta_no_wanshi("/Datastreams", **{"$expand": "Thing,Observations"})],
+    ("GET", STA + "/Datastreams({datastream_id})"): [_sta_denied("/Datastreams({datastream})")],
+    ("GET", STA + "/Datastreams({datastream_id})/Thing"): [_sta_denied("/Datastreams({datastream})/Thing")],
+    ("GET", STA + "/Datastreams({datastream_id})/Observations"): [
+        _sta_denied("/Datastreams({datastream})/Observations")
+    ],
+    ("GET", STA + "/Observations"): [
+        lambda w: _sta_empty(w.call("GET", STA + "/Observations", params={"$top": "1000", "$count": "true"}))
+    ],
+    ("GET", STA + "/Observations({observation_id})"): [_sta_denied("/Observations({observation})")],
+    ("GET", STA + "/Observations({observation_id})/Datastream"): [
+        _sta_denied("/Observations({observation})/Datastream")
+    ],
+    ("POST", "/api/v1/sensing/observations"): [
+        lambda w: _denied(
+            w.call(
+                "POST",
+                "/api/v1/sensing/observations",
+                json={"observations": [{"station": "X", "property": "rainfall", "time": 0, "value": 1}]},
+            )
+        ),
+    ],
     ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],
+    ("GET", "/api/v1/evaluation/definitions"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/definitions"))],
+    ("GET", "/api/v1/evaluation/indicators"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/indicators", params={"period": _this_month()})),
+        lambda w: _evaluation_levels(w),
+    ],
+    ("GET", "/api/v1/evaluation/ranking"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/ranking", params={"period": _this_month()}))
+    ],
+    ("GET", "/api/v1/evaluation/cases"): [
+        lambda w: _denied(
+            w.call(
+                "GET",
+                "/api/v1/evaluation/cases",
+                params={"period": _this_month(), "key": WANSHI, "count": "received"},
+            )
+        ),
+        lambda w: _denied(
+            w.call(
+                "GET",
+                "/api/v1/evaluation/cases",
+                params={"period": _this_month(), "level": "unit", "key": "WS-GDS", "count": "received"},
+            )
+        ),
+    ],
+    ("GET", "/api/v1/evaluation/cockpit"): [
+        lambda w: _denied(w.call("GET", "/api/v1/evaluation/cockpit", params={"area": WANSHI})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/cockpit")),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/cockpit", params={"period": _this_month()})),
+    ],
+    ("GET", "/api/v1/evaluation/flags"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/flags"))],
+    ("GET", "/api/v1/evaluation/reports/{period}.{fmt}"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/evaluation/reports/{_this_month()}.pdf"))
+    ],
+    ("GET", "/api/v1/warnings"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings"))],
+    ("GET", "/api/v1/warnings/zones"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/zones"))],
+    ("GET", "/api/v1/warnings/coverage"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage"))],
+    ("GET", "/api/v1/warnings/gauges"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/gauges"))],
+    ("GET", "/api/v1/warnings/{warning_id}/completion"): [
+        lambda w: _denied(w.call("GET", f"/api/v1/warnings/{WANSHI_GAUGE['warning']}/completion")),
+    ],
+    ("GET", "/api/v1/warnings/gauges/{code}/rainfall"): [
+        lambda w: _denied(w.call("GET", "/api/v1/warnings/gauges/RG-WS-SCOPE/rainfall")),
+    ],
+    ("GET", "/api/v1/alerts/{alert_id}"): [lambda w: _denied(w.call("GET", f"/api/v1/alerts/{w.wanshi_alert}"))],
+    ("POST", "/api/v1/alerts/recipients/{recipient_id}/ack"): [
+        lambda w: _denied(w.call("POST", f"/api/v1/alerts/recipients/{w.wanshi_recipient}/ack")),
+    ],
+    ("POST", "/api/v1/notify/sms-replies"): [
+        lambda w: _denied(w.call("POST", "/api/v1/notify/sms-replies", json={"from": "13900000000", "text": "收到"})),
+    ],
     ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],
 }
 
@@ -278,7 +400,49 @@ def world(client: TestClient, session: Session) -> World:
         "/api/v1/cases", json={"category": "0201", "description": "万市违建", **WANSHI_POINT}, headers=admin
     )
     assert reported.status_code == 201, reported.text
-    return World(client, headers, wanshi_person, reported.json()["number"])
+    alerting = Alerting(session, secret="test", public_url="http://test")
+    alert = alerting.raise_alert(
+        AlertRequest(
+            kind="warning",
+            subject="warning:wanshi",
+            level="red",
+            title="万市镇地质灾害红色预警",
+            body="",
+            path=f"{COUNTY}/{WANSHI}/",
+            targets=[Target(name="万市人", role="village", person_id=wanshi_person.id)],
+        )
+    )
+    session.commit()
+    recipient = alerting.repo.recipients(alert.id)[0].id
+    gauge = SensingService(session).create_station(
+        principal_for(session.scalars(select(Account).where(Account.username == "admin")).one()),
+        StationCreate(code="RG-WS-SCOPE", kind="rain_gauge", name="万市雨量站", **WANSHI_POINT),
+    )
+    stream = Datastream(station_id=gauge.id, property="rainfall", unit="mm")
+    session.add(stream)
+    session.flush()
+    reading = Observation(datastream_id=stream.id, phenomenon_time=utcnow(), value=1.0, received_at=utcnow())
+    session.add(reading)
+    session.commit()
+    WANSHI_GAUGE.update(thing=gauge.id, datastream=stream.id, observation=reading.id)
+    point = json.dumps({"type": "Point", "coordinates": [WANSHI_POINT["lon"], WANSHI_POINT["lat"]]})
+    zone = RiskZone(
+        code="FX330111100001WS",
+        name="万市镇后山防范区",
+        geometry=point,
+        **WANSHI_POINT,
+        township_code=WANSHI,
+        village_code=WANSHI_VILLAGE,
+        path=f"{COUNTY}/{WANSHI}/{WANSHI_VILLAGE}/",
+        importance="general",
+        management_level=3,
+    )
+    session.add(zone)
+    session.flush()
+    (change,) = WarningService(session).apply(zone, 4, None, utcnow())
+    session.commit()
+    WANSHI_GAUGE.update(warning=change.warning_id)
+    return World(client, headers, wanshi_person, reported.json()["number"], alert.id, recipient)
 
 
 @pytest.mark.parametrize("route", sorted(CHECKS), ids=lambda r: f"{r[0]} {r[1]}")

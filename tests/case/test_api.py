@@ -10,6 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.case.service import ROUTING
+from gridgov.configdata.service import save_document
+from gridgov.errors import InvalidInput
 from gridgov.org.enums import Role, UnitKind
 from gridgov.org.models import OrgNode, Unit
 from tests.factories import COUNTY, FUCHUN, County, bearer, build_county, create_account, create_person, user
@@ -232,3 +235,17 @@ def test_dispatch_only_to_units_serving_the_place(desk: Desk, session: Session) 
     grid_view = desk.client.get(f"/api/v1/cases/{number}", headers=desk.grid).json()
     assert "accept" in desk.client.get(f"/api/v1/cases/{number}", headers=desk.handler).json()["allowed_actions"]
     assert "accept" not in grid_view["allowed_actions"] and case["state"] == "dispatched"
+
+
+def test_routing_rules_are_data(desk: Desk, session: Session) -> None:
+    """A rule edited in the database sends 违建 in 富春街道 straight to the county's enforcement bureau;
+    a rule naming a tier that does not exist is refused with the field that is wrong."""
+    assert report(desk)["unit_code"] == f"{FUCHUN}-ZHXX"  # the category's own default
+    rule = {"name": "城区违建直派执法局", "category_prefix": "02", "township": FUCHUN, "tier": "county", "unit": "ZHZF"}
+    save_document(session, ROUTING, {"version": 2, "rules": [rule]})
+    session.commit()
+    routed = report(desk)
+    assert routed["unit_code"] == f"{COUNTY}-ZHZF" and routed["tier"] == "county"
+    with pytest.raises(InvalidInput) as refused:
+        save_document(session, ROUTING, {"rules": [{**rule, "tier": "province"}]})
+    assert refused.value.field == "rules.0.tier"

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.demo.builder import build, clean_village_name, plan_tree
+from gridgov.demo.hazard import build_hazard
 from gridgov.org.models import GridAssignment, OrgNode, Person, RoleAssignment
+from gridgov.warning.models import Household, RiskZone, ZonePerson
 
 
 def test_demo_county_is_sized_like_the_seeds(session: Session) -> None:
@@ -49,3 +51,18 @@ def test_village_names_drop_the_committee() -> None:
     assert clean_village_name("春华村委会") == "春华村"
     assert clean_village_name("城西社区居委会") == "城西社区"
     assert clean_village_name("城西社区") == "城西社区"
+
+
+def test_hazard_network_reproduces_fuyang_before_and_after_the_new_gauges(session: Session) -> None:
+    build(session, seed=7)
+    summary = build_hazard(session, seed=7)
+    assert (summary.zones, summary.gauges_before, summary.gauges_added) == (770, 245, 495)
+    assert summary.zones_within_200m_before < 770 == summary.zones_within_200m_after
+    by_importance = select(RiskZone.importance, func.count()).group_by(RiskZone.importance)
+    importance = dict(session.execute(by_importance).all())
+    by_level = select(RiskZone.management_level, func.count()).group_by(RiskZone.management_level)
+    levels = dict(session.execute(by_level).all())
+    assert importance == {"key": 5, "secondary": 24, "general": 741} and levels == {1: 10, 2: 106, 3: 654}
+    reached = session.scalars(select(func.count(func.distinct(ZonePerson.person_id)))).one()
+    assert 0 < reached <= 336, "zones are answered for by the demo's responsible people"
+    assert session.scalar(select(func.count()).select_from(Household)) == summary.households

@@ -14,6 +14,7 @@ FUCHUN = "330111001"  # 富春街道, where the demo grid member's grids lie
 MOBILE = {"width": 390, "height": 844}
 QUEUED = "已保存，联网后自动提交"
 CASE_NUMBER = re.compile(r"^\d{14}$")
+DESK_MAP_READY = '[data-testid="case-map"][data-loaded="true"]'
 
 
 def csrf(page: Page) -> str:
@@ -105,6 +106,7 @@ def test_grid_member_reports_and_township_operator_dispatches(
     expect(row).to_contain_text("待受理")
     expect(row.locator(".dot.urgency-green")).to_have_count(1)
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row.locator("td").nth(6).inner_text()), "no local deadline"
+    operator.wait_for_selector(DESK_MAP_READY, timeout=20_000)
     screenshot(operator, "cases-desk")
 
     with operator.expect_navigation():
@@ -213,3 +215,70 @@ def test_desk_warns_while_a_years_holidays_are_missing(page: Page) -> None:
         expect(warning).to_contain_text(str(missing[0]))
     else:
         expect(warning).to_have_count(0)
+
+
+def report_through_api(page: Page, category: str, description: str, lon: float, lat: float) -> str:
+    response = page.request.post(
+        "/api/v1/cases",
+        headers={"x-csrf-token": csrf(page)},
+        data={"category": category, "description": description, "lon": lon, "lat": lat},
+    )
+    assert response.status == 201, response.text()
+    return str(response.json()["number"])
+
+
+def test_desk_map_draws_the_page_and_links_markers_and_rows(
+    new_page: Callable[[], Page], screenshot: Callable[[Page, str], None]
+) -> None:
+    grid = new_page()
+    login(grid, "grid")
+    _code, lon, lat = point_in_own_grid(grid)
+    open_number = report_through_api(grid, "0401", "浏览器测试：地图上的暴露垃圾", lon + 0.0004, lat)
+    closed_number = report_through_api(grid, "0401", "浏览器测试：将作废的重复上报", lon - 0.0004, lat)
+
+    operator = new_page()
+    login(operator, "fuchun")
+    operator.goto(f"/cases/{closed_number}")
+    act(operator, "cancel")
+    expect(operator.get_by_test_id("case-state")).to_have_text("已作废")
+
+    operator.goto(f"/cases?township={FUCHUN}")
+    operator.wait_for_selector(DESK_MAP_READY, timeout=20_000)
+    rows = operator.locator('[data-testid="cases"] tbody tr[data-number]')
+    markers = operator.locator("#case-map path.case-marker")
+    expect(markers).to_have_count(rows.count())  # exactly the cases of this page
+    assert 0 < rows.count() <= 50
+    assert operator.locator("#case-map path.area-outline.township").count() == 1
+    assert operator.locator("#case-map path.area-outline.grid").count() > 1
+
+    # colours: the open case is green like its row, the cancelled one grey
+    row = operator.locator(f'tr[data-number="{open_number}"]')
+    marker = operator.locator(f'#case-map path.case-marker[data-number="{open_number}"]')
+    expect(row).to_have_attribute("data-colour", "green")
+    expect(marker).to_have_class(re.compile(r"\bmarker-green\b"))
+    fill = marker.evaluate("el => getComputedStyle(el).fill")
+    assert fill == "rgb(46, 157, 79)", fill
+    grey = operator.locator(f'#case-map path.case-marker[data-number="{closed_number}"]')
+    expect(grey).to_have_class(re.compile(r"\bmarker-closed\b"))
+    expect(operator.locator(f'tr[data-number="{closed_number}"] .dot')).to_have_class(re.compile("urgency-closed"))
+    for i in range(rows.count()):  # every marker has its row's colour
+        number, colour = rows.nth(i).get_attribute("data-number"), rows.nth(i).get_attribute("data-colour")
+        expect(operator.locator(f'#case-map path.case-marker[data-number="{number}"]')).to_have_class(
+            re.compile(rf"\bmarker-{colour}\b")
+        )
+
+    # hovering a row highlights its marker; clicking a marker opens its popup and highlights its row
+    row.hover()
+    expect(marker).to_have_class(re.compile(r"\bis-active\b"))
+    operator.mouse.move(5, 5)
+    expect(marker).not_to_have_class(re.compile(r"\bis-active\b"))
+    marker.click()
+    popup = operator.locator("#case-map .leaflet-popup")
+    expect(popup).to_contain_text(open_number)
+    expect(popup).to_contain_text("暴露垃圾")
+    expect(popup).to_contain_text("待受理")
+    expect(row).to_have_class(re.compile(r"\bis-active\b"))
+    screenshot(operator, "cases-desk-map")
+    with operator.expect_navigation():
+        popup.get_by_test_id("popup-link").click()
+    expect(operator.get_by_test_id("case-number")).to_have_text(open_number)

@@ -92,8 +92,10 @@ def _scope_path(session: Session, obj: Any) -> str | None:
 
 
 def _entity_id(obj: Any) -> str | None:
-    identity = inspect(obj).identity
-    return None if identity is None else ",".join(str(part) for part in identity)
+    # from the primary-key attributes: in after_flush a new row has its key but not yet its identity
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    return None if any(part is None for part in key) else ",".join(str(part) for part in key)
 
 
 def _record(session: Session, _context: UOWTransaction) -> None:

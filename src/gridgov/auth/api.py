@@ -29,4 +29,4 @@ def me(user: CurrentUser) -> Me:
     summary="Create an API token for yourself (shown once)",
 )
 def create_token(data: TokenCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> TokenCreated:
-    return AuthService(session, settings).create_token(user.account_id, data)
+    return AuthService(session, settings).create_token(user.account, data)

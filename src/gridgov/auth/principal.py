@@ -9,8 +9,9 @@ from gridgov.errors import Forbidden
 
 @dataclass(frozen=True)
 class Principal:
-    account_id: int
-    person_id: int
+    account_id: int | None
+    """None for the system itself (sensors, sweeps, warnings acting through the core)."""
+    person_id: int | None
     username: str
     name: str
     roles: frozenset[str]
@@ -32,5 +33,32 @@ class Principal:
         return any(path.startswith(root) for root in self.scope_paths)
 
     @property
+    def person(self) -> int:
+        """The person behind a real login (the system acting on its own has none)."""
+        if self.person_id is None:
+            raise Forbidden("系统身份没有对应人员 (the system acts for no person)")
+        return self.person_id
+
+    @property
+    def account(self) -> int:
+        if self.account_id is None:
+            raise Forbidden("系统身份没有账号 (the system has no account)")
+        return self.account_id
+
+    @property
     def display(self) -> str:
         return f"{self.name} ({self.username})"
+
+
+def system_principal(name: str, scope_path: str, roles: frozenset[str] = frozenset({"county_dispatcher"})) -> Principal:
+    """The platform acting on its own (a silent sensor, a warning opening patrol cases) over ``scope_path``:
+    recorded in timelines and the audit log as ``name``, never able to log in."""
+    return Principal(
+        account_id=None,
+        person_id=None,
+        username="system",
+        name=name,
+        roles=roles,
+        permissions=frozenset(),
+        scope_paths=(scope_path,),
+    )

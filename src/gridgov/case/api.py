@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
 from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseRead, CaseReport
 from gridgov.case.service import CaseService
 from gridgov.case.transfer import import_cases
 from gridgov.case.workflow import CaseState
-from gridgov.deps import CurrentUser, SessionDep
+from gridgov.deps import CurrentUser, SessionDep, WritingUser, request_actor
+from gridgov.kit.writer import BatchWriter
 
 router = APIRouter(tags=["cases 事件"])
 
@@ -37,10 +39,17 @@ def calendar_status(cases: Cases, user: CurrentUser) -> dict[str, list[int]]:
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED, summary="Report a case (上报)")
-def report(data: CaseReport, cases: Cases, user: CurrentUser, response: Response) -> CaseRead:
-    case = cases.report(user, data, source="api")
-    response.headers["Location"] = f"/api/v1/cases/{case.number}"
-    return cases.read(user, case)
+async def report(data: CaseReport, request: Request, user: WritingUser, response: Response) -> CaseRead:
+    """Through the batch writer: answered once the transaction holding the case has committed."""
+
+    def write(session: Session) -> CaseRead:
+        cases = case_service(request, session)
+        return cases.read(user, cases.report(user, data, source="api"))
+
+    writer: BatchWriter = request.app.state.writer
+    created = await writer.run(write, request_actor(request, user))
+    response.headers["Location"] = f"/api/v1/cases/{created.number}"
+    return created
 
 
 @router.post("/cases/import", summary="Import hotline work orders from XLSX/CSV (sheet 工单); all or nothing")

@@ -111,7 +111,7 @@ def _record(service: CaseService, case: Case) -> dict[str, Any]:
         "zipcode": "",
         "lat": case.lat,
         "long": case.lon,
-        "media_url": "",
+        "media_url": None,  # photos are served only after a scope check, never to the public
     }
 
 
@@ -173,7 +173,7 @@ def services(fmt: str, cases: Cases) -> Response:
 def service_definition(service_code: str, fmt: str, cases: Cases) -> Response:
     try:
         fmt = _fmt(fmt)
-        category = cases.taxonomy.get(service_code)
+        category = cases.taxonomy.active(service_code)
     except Open311Error as exc:
         return error("xml", exc.status, exc.description)
     except AppError:
@@ -220,7 +220,7 @@ def create_request(
     if not service_code:
         return error(fmt, 400, "service_code is required")
     try:
-        cases.taxonomy.get(service_code)
+        cases.taxonomy.active(service_code)
     except AppError:
         return error(fmt, 404, f"unknown service_code {service_code}")
     if not (lat and long):
@@ -238,7 +238,7 @@ def create_request(
     except (ValueError, AppError) as exc:
         message = exc.message if isinstance(exc, AppError) else str(exc).splitlines()[0]
         return error(fmt, 404 if getattr(exc, "status_code", 400) == 404 else 400, message)
-    notice = f"已受理，{cases.taxonomy.get(service_code).limits.filing}内立案"
+    notice = f"已受理，{cases.taxonomy.active(service_code).limits.filing}内立案"
     return render(
         fmt,
         "service_requests",

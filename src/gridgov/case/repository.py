@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
@@ -21,6 +22,37 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 12_742_000 * math.asin(math.sqrt(a))
 
 
+# Hot statements of case intake, built once: building a statement costs more than running it.
+_CLOSED = ["closed", "merged", "cancelled"]
+_NEARBY_OPEN = (
+    select(Case)
+    .where(
+        Case.category_code == bindparam("category"),
+        Case.state.not_in(_CLOSED),
+        Case.created_at >= bindparam("since"),
+        Case.lon.between(bindparam("lon_min"), bindparam("lon_max")),
+        Case.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+    )
+    .limit(50)
+)
+_ROLE_HOLDERS = (
+    select(RoleAssignment.person_id)
+    .join(OrgNode, RoleAssignment.node_id == OrgNode.id)
+    .where(OrgNode.code == bindparam("node"), RoleAssignment.role.in_(bindparam("roles", expanding=True)))
+)
+_UNIT_BY_CODE = select(Unit).where(Unit.code == bindparam("code"))
+# one round trip for both versions: the taxonomy's and the holiday table's
+_CONFIG_VERSION = select(
+    select(func.count()).select_from(CaseCategory).scalar_subquery(),
+    select(func.max(CaseCategory.updated_at)).scalar_subquery(),
+    select(func.count()).select_from(Holiday).scalar_subquery(),
+    select(func.max(Holiday.id)).scalar_subquery(),
+    select(func.sum(sql_case((Holiday.is_workday, Holiday.id), else_=0))).scalar_subquery(),
+)
+_MAX_CASE_ID = select(func.coalesce(func.max(Case.id), 0))
+_NEXT_CASE_ID = text("SELECT nextval(pg_get_serial_sequence('case_record', 'id'))")
+
+
 class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -28,9 +60,15 @@ class CaseRepository:
     def categories(self) -> list[CaseCategory]:
         return list(self.session.scalars(select(CaseCategory).order_by(CaseCategory.code)))
 
-    def categories_version(self) -> tuple[int, str | None]:
-        count, latest = self.session.execute(select(func.count(), func.max(CaseCategory.updated_at))).one()
-        return int(count), None if latest is None else str(latest)
+    def config_versions(self) -> tuple[tuple[int, str | None], tuple[int, int, int]]:
+        """(taxonomy version, holiday-table version): each changes whenever its table does (a row
+        added, changed or removed; a holiday switching between day off and working day)."""
+        categories, latest, holidays, last_id, workdays = self.session.execute(_CONFIG_VERSION).one()
+        return (int(categories), None if latest is None else str(latest)), (
+            int(holidays),
+            int(last_id or 0),
+            int(workdays or 0),
+        )
 
     def by_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).one_or_none()
@@ -82,22 +120,36 @@ class CaseRepository:
     def holidays(self) -> list[tuple[date, bool]]:
         return [(d, w) for d, w in self.session.execute(select(Holiday.day, Holiday.is_workday))]
 
+    def next_case_id(self) -> int:
+        """The id the next case will get, known before the insert so that its number can be too.
+        PostgreSQL draws from the sequence; on SQLite the caller holds the write lock (every write
+        transaction begins IMMEDIATE), so the maximum cannot move under it."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return int(self.session.execute(_NEXT_CASE_ID).scalar_one())
+        # cases added to this session but not yet flushed are not in max(id): count them too
+        given = int(self.session.info.get("last_case_id", 0))
+        chosen = max(int(self.session.scalar(_MAX_CASE_ID) or 0), given) + 1
+        self.session.info["last_case_id"] = chosen
+        return chosen
+
     def number_of(self, case_id: int) -> str | None:
-        return self.session.scalar(select(Case.number).where(Case.id == case_id))
+        case = self.session.get(Case, case_id)
+        return None if case is None else case.number
 
     def nearby_open(self, category: str, lon: float, lat: float, metres: float, since: datetime) -> Case | None:
         """The nearest open case of this category within ``metres`` reported since ``since``."""
         dlat = metres / 111_320
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-        stmt = select(Case).where(
-            Case.category_code == category,
-            Case.state.not_in(["closed", "merged", "cancelled"]),
-            Case.created_at >= since,
-            Case.lon.between(lon - dlon, lon + dlon),
-            Case.lat.between(lat - dlat, lat + dlat),
-        )
+        params = {
+            "category": category,
+            "since": since,
+            "lon_min": lon - dlon,
+            "lon_max": lon + dlon,
+            "lat_min": lat - dlat,
+            "lat_max": lat + dlat,
+        }
         best: tuple[float, Case] | None = None
-        for case in self.session.scalars(stmt.limit(50)):
+        for case in self.session.scalars(_NEARBY_OPEN, params):
             distance = _metres(lon, lat, case.lon, case.lat)
             if distance <= metres and (best is None or distance < best[0]):
                 best = (distance, case)
@@ -110,7 +162,7 @@ class CaseRepository:
         return None if unit_id is None else self.session.get(Unit, unit_id)
 
     def unit_by_code(self, code: str) -> Unit | None:
-        return self.session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
+        return self.session.scalars(_UNIT_BY_CODE, {"code": code}).one_or_none()
 
     def unit_path(self, unit_id: int) -> str | None:
         return self.session.scalar(
@@ -121,12 +173,7 @@ class CaseRepository:
         return self.session.scalar(select(OrgNode.path).where(OrgNode.code == code))
 
     def role_holders(self, roles: Sequence[str], node_code: str) -> list[int]:
-        stmt = (
-            select(RoleAssignment.person_id)
-            .join(OrgNode, RoleAssignment.node_id == OrgNode.id)
-            .where(OrgNode.code == node_code, RoleAssignment.role.in_(roles))
-        )
-        return list(self.session.scalars(stmt))
+        return list(self.session.scalars(_ROLE_HOLDERS, {"node": node_code, "roles": list(roles)}))
 
     def unit_members(self, unit_id: int) -> list[int]:
         return list(self.session.scalars(select(UnitMembership.person_id).where(UnitMembership.unit_id == unit_id)))
@@ -138,3 +185,21 @@ class CaseRepository:
             .where(OrgNode.code == grid_code)
         )
         return list(self.session.scalars(stmt))
+
+    def holiday_rows(self, year: int | None = None) -> list[Holiday]:
+        """Loaded holiday-table rows, by day; of one year when given."""
+        stmt = select(Holiday).order_by(Holiday.day)
+        if year is not None:
+            stmt = stmt.where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
+        return list(self.session.scalars(stmt))
+
+    def case_counts_by_category(self, codes: Sequence[str]) -> dict[str, int]:
+        """How many cases (any state) each of these categories has; categories without cases are absent."""
+        if not codes:
+            return {}
+        stmt = (
+            select(Case.category_code, func.count())
+            .where(Case.category_code.in_(list(codes)))
+            .group_by(Case.category_code)
+        )
+        return {code: int(count) for code, count in self.session.execute(stmt)}

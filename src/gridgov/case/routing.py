@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from gridgov.case.taxonomy import Category, Tier
 
 PLATFORM_UNIT = {Tier.township: "ZHXX", Tier.county: "SZZX"}
@@ -23,13 +25,23 @@ class Place:
     village: str | None
 
 
-@dataclass(frozen=True)
-class RoutingRule:
-    category_prefix: str = ""
-    township: str | None = None
-    min_severity: int = 1
+class RoutingRule(BaseModel):
+    """category × area × severity → the tier and unit that handle it (the first matching rule wins)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(default="", description="What the rule is for, in words (说明)")
+    category_prefix: str = Field(default="", pattern=r"^\d{0,4}$", description="大类 (2 digits) or 小类 (4)")
+    township: str | None = Field(default=None, description="Only in this township (code); any when empty")
+    min_severity: int = Field(default=1, ge=1, le=3)
     tier: Tier = Tier.township
-    unit: str | None = None
+    unit: str | None = Field(default=None, description="Unit code suffix at that tier, e.g. SZZX")
+
+    @model_validator(mode="after")
+    def _unit_above_village(self) -> RoutingRule:
+        if self.tier is not Tier.village and not self.unit:
+            raise ValueError(f"a {self.tier} rule needs a unit")
+        return self
 
     def matches(self, category: Category, place: Place, severity: int) -> bool:
         return (
@@ -56,6 +68,15 @@ def _at(tier: Tier, unit: str | None, place: Place) -> Route:
     node = place.township if tier is Tier.township else place.county
     suffix = unit or PLATFORM_UNIT[tier]
     return Route(tier, node, f"{node}-{suffix}")
+
+
+class RoutingRules(BaseModel):
+    """The routing document (``case.routing``): shipped in ``case/data/routing.yaml``, editable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    rules: list[RoutingRule] = Field(default_factory=list)
 
 
 def route(category: Category, place: Place, severity: int, rules: Sequence[RoutingRule] = ()) -> Route:

@@ -11,7 +11,7 @@ from gridgov.case.workflow import Action, CaseState
 
 class CaseReport(BaseModel):
     category: str = Field(pattern=r"^\d{4}$", description="小类代码, e.g. 0102 井盖缺损")
-    description: str = Field(min_length=2, max_length=2000)
+    description: str = Field(min_length=2, max_length=4000)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     address: str | None = Field(default=None, max_length=200)

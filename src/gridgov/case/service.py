@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -17,11 +17,12 @@ from gridgov.case.attachments import store
 from gridgov.case.calendar import TimeUnit, WorkCalendar
 from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
 from gridgov.case.repository import CaseRepository
-from gridgov.case.routing import Place, Route, escalate, route
+from gridgov.case.routing import Place, Route, RoutingRules, escalate, route
 from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseRead, CaseReport
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier, default_taxonomy
 from gridgov.case.urgency import urgency
 from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_actions, next_state
+from gridgov.configdata.service import DocumentKind, load_document
 from gridgov.errors import Forbidden, InvalidInput, NotFound
 from gridgov.geo.service import geo_service
 from gridgov.kit.time import to_local, utcnow
@@ -38,16 +39,19 @@ DISPATCHER_ROLES = {
 }
 HANDLER_ACTIONS = {Action.accept, Action.give_back, Action.feedback, Action.request_extension}
 VERIFIER_ACTIONS = {Action.verify_pass, Action.verify_fail}
+EXTENSION_ANSWERS = {Action.approve_extension, Action.refuse_extension}
 
 
+ROUTING = DocumentKind("case.routing", RoutingRules, "gridgov.case", "data/routing.yaml")
 _taxonomies: dict[tuple[str, tuple[int, str | None]], Taxonomy] = {}
+_calendars: dict[tuple[str, WorkCalendar, tuple[int, int, int]], WorkCalendar] = {}
 
 
-def load_taxonomy(session: Session) -> Taxonomy:
+def load_taxonomy(session: Session, version: tuple[int, str | None] | None = None) -> Taxonomy:
     """The taxonomy edited in the database, or the shipped default while none has been loaded.
     Parsed once per process and version (row count and latest change), not on every request."""
     repo = CaseRepository(session)
-    key = (str(session.get_bind().engine.url), repo.categories_version())
+    key = (str(session.get_bind().engine.url), version or repo.config_versions()[0])
     cached = _taxonomies.get(key)
     if cached is not None:
         return cached
@@ -57,11 +61,33 @@ def load_taxonomy(session: Session) -> Taxonomy:
     else:
         majors = {r.major: r.major_name for r in rows}
         categories = [r.spec for r in rows if r.active]
-        taxonomy = Taxonomy.model_validate({"version": 0, "majors": majors, "categories": categories})
+        retired = [r.spec for r in rows if not r.active]
+        taxonomy = Taxonomy.model_validate(
+            {"version": 0, "majors": majors, "categories": categories, "retired": retired}
+        )
     if len(_taxonomies) > 16:
         _taxonomies.clear()
     _taxonomies[key] = taxonomy
     return taxonomy
+
+
+def load_calendar(session: Session, base: WorkCalendar, version: tuple[int, int, int] | None = None) -> WorkCalendar:
+    """``base`` with the holiday tables administrators loaded; built once per process and version."""
+    repo = CaseRepository(session)
+    key = (str(session.get_bind().engine.url), base, version or repo.config_versions()[1])
+    cached = _calendars.get(key)
+    if cached is not None:
+        return cached
+    days = repo.holidays()
+    calendar = replace(
+        base,
+        holidays=base.holidays | {d for d, work in days if not work},
+        workdays=base.workdays | {d for d, work in days if work},
+    )
+    if len(_calendars) > 16:
+        _calendars.clear()
+    _calendars[key] = calendar
+    return calendar
 
 
 def save_taxonomy(session: Session, taxonomy: Taxonomy) -> int:
@@ -116,18 +142,20 @@ class CaseService:
         self.notifier = notifier or Notifier()
         self.yellow_share = yellow_share
         self._taxonomy: Taxonomy | None = None
+        self._numbers: dict[int, str] = {}
+        """Numbers of cases this service already holds (the identity map forgets unreferenced rows)."""
+        self._units: dict[int, Unit] = {}
 
     @property
     def calendar(self) -> WorkCalendar:
         """The working calendar with the holiday tables administrators loaded."""
         if self._calendar is None:
-            days = self.repo.holidays()
-            self._calendar = replace(
-                self._base_calendar,
-                holidays=self._base_calendar.holidays | {d for d, work in days if not work},
-                workdays=self._base_calendar.workdays | {d for d, work in days if work},
-            )
+            self._calendar = load_calendar(self.session, self._base_calendar, self._versions[1])
         return self._calendar
+
+    @cached_property
+    def _versions(self) -> tuple[tuple[int, str | None], tuple[int, int, int]]:
+        return self.repo.config_versions()
 
     def calendar_gaps(self) -> list[int]:
         """This year and next that neither the package nor a loaded table covers (pages warn)."""
@@ -137,7 +165,7 @@ class CaseService:
     @property
     def taxonomy(self) -> Taxonomy:
         if self._taxonomy is None:
-            self._taxonomy = load_taxonomy(self.session)
+            self._taxonomy = load_taxonomy(self.session, self._versions[0])
         return self._taxonomy
 
     # clocks ------------------------------------------------------------------------------------
@@ -163,7 +191,8 @@ class CaseService:
     def read(self, principal: Principal, case: Case, *, with_events: bool = False) -> CaseRead:
         category = self.taxonomy.get(case.category_code)
         state = CaseState(case.state)
-        unit = self.repo.unit(case.unit_id)
+        unit = self._units.get(case.unit_id) if case.unit_id else None
+        unit = unit or self.repo.unit(case.unit_id)
         colour = None
         if state.is_open and case.deadline_at and case.clock_started_at and case.limit_unit:
             colour = urgency(
@@ -226,7 +255,9 @@ class CaseService:
             created_at=case.created_at,
             closed_at=case.closed_at,
             allowed_actions=[
-                a for a in allowed_actions(state, principal.roles) if self._in_position(principal, case, a)
+                a
+                for a in allowed_actions(state, principal.roles)
+                if self._in_position(principal, case, a) and (a not in EXTENSION_ANSWERS or case.extension_days)
             ],
             events=events,
             attachments=[AttachmentRead.model_validate(a) for a in self.repo.attachments(case.id)]
@@ -235,7 +266,9 @@ class CaseService:
         )
 
     def _number_of(self, case_id: int | None) -> str | None:
-        return None if case_id is None else self.repo.number_of(case_id)
+        if case_id is None:
+            return None
+        return self._numbers.get(case_id) or self.repo.number_of(case_id)
 
     def search(
         self,
@@ -260,20 +293,36 @@ class CaseService:
 
     # intake ------------------------------------------------------------------------------------
     def report(self, principal: Principal, data: CaseReport, *, source: str = "app") -> Case:
-        category = self.taxonomy.get(data.category)
-        location = geo_service.locate(self.session, data.lon, data.lat, principal.scope_paths)
-        if location.township is None:
-            raise InvalidInput("该点不在任何乡镇(街道)内 (point is in no township)", field="lon")
-        place = Place(
-            county=location.path.split("/")[0],
-            township=location.township.code,
-            village=location.village.code if location.village else None,
-        )
-        severity = data.severity or category.severity
-        target = route(category, place, severity)
-        now = self.clock()
+        """A new case, located, routed and timed, with its event and notices: added to the session but
+        not flushed, so that a batch of reports (the batch writer) flushes once."""
+        with self.session.no_autoflush:  # reads only: nothing pending is needed (ids come from next_case_id)
+            category = self.taxonomy.active(data.category)
+            location = geo_service.locate(self.session, data.lon, data.lat, principal.scope_paths)
+            if location.township is None:
+                raise InvalidInput("该点不在任何乡镇(街道)内 (point is in no township)", field="lon")
+            place = Place(
+                county=location.path.split("/")[0],
+                township=location.township.code,
+                village=location.village.code if location.village else None,
+            )
+            severity = data.severity or category.severity
+            target = route(category, place, severity, load_document(self.session, ROUTING).rules)
+            now = self.clock()
+            unit = self.repo.unit_by_code(target.unit_code) if target.unit_code else None
+            duplicate = self.repo.nearby_open(
+                category.code, data.lon, data.lat, self.duplicate_metres, now - self.duplicate_window
+            )
+            if duplicate is not None:
+                self._numbers[duplicate.id] = duplicate.number
+            if unit is not None:
+                self._units[unit.id] = unit
+            dispatchers = self.repo.role_holders(DISPATCHER_ROLES[target.tier], target.node_code)
+            case_id = self.repo.next_case_id()
         case = Case(
-            number="~" + secrets.token_hex(8),  # replaced by the dated number once the id is known
+            id=case_id,
+            created_at=now,
+            updated_at=now,
+            number=f"{to_local(now).strftime('%Y%m%d')}{case_id:06d}",
             category_code=category.code,
             description=data.description,
             severity=severity,
@@ -289,17 +338,14 @@ class CaseService:
             tier=target.tier.value,
             owner_code=target.node_code,
             reporter_person_id=principal.person_id,
+            unit_id=unit.id if unit else None,
+            duplicate_of_id=duplicate.id if duplicate else None,
+            stage_index=0,  # set, not defaulted: the case is read before the batch flushes it
+            rework_count=0,
+            escalation_level=0,
         )
-        unit = self.repo.unit_by_code(target.unit_code) if target.unit_code else None
-        case.unit_id = unit.id if unit else None
         self._start_clock(case, category.limits.filing, now)
-        duplicate = self.repo.nearby_open(
-            category.code, data.lon, data.lat, self.duplicate_metres, now - self.duplicate_window
-        )
-        case.duplicate_of_id = duplicate.id if duplicate else None
         self.session.add(case)
-        self.session.flush()
-        case.number = f"{to_local(now).strftime('%Y%m%d')}{case.id:06d}"
         self._event(
             principal,
             case,
@@ -315,8 +361,16 @@ class CaseService:
                 "possible_duplicate_of": duplicate.number if duplicate else None,
             },
         )
-        self._notify_dispatchers(case, category, "assignment", f"新上报案件 {case.number}：{category.name}")
-        self.session.flush()
+        self._notify(
+            dispatchers,
+            Notice(
+                "assignment",
+                f"新上报案件 {case.number}：{category.name}",
+                body=category.filing,
+                link=self._link(case),
+                case_id=case.id,
+            ),
+        )
         return case
 
     # lifecycle ---------------------------------------------------------------------------------
@@ -374,13 +428,19 @@ class CaseService:
                 extra["days"] = case.extension_days
                 case.extension_days = None
             case Action.defer | Action.hang | Action.merge | Action.cancel:
-                self._start_clock(case, None, now)
                 if data.action is Action.merge:
                     target = self.get(principal, data.into_case or "")
                     if target.id == case.id:
                         raise InvalidInput("不能合并到自身 (cannot merge a case into itself)", field="into_case")
+                    if not CaseState(target.state).is_open:
+                        raise InvalidInput(
+                            f"案件{target.number}{CaseState(target.state).label}，只能合并到未办结的案件 "
+                            "(merge only into an open case)",
+                            field="into_case",
+                        )
                     case.merged_into_id = target.id
                     extra["into"] = target.number
+                self._start_clock(case, None, now)
             case Action.resume:
                 self._start_clock(case, self._stage_limit(case), now)
             case Action.close:
@@ -562,3 +622,28 @@ class CaseService:
                 data=data,
             )
         )
+
+    # closed by the platform itself ---------------------------------------------------------------
+    def close_by_system(self, principal: Principal, case_id: int, comment: str) -> bool:
+        """Close a case the platform opened once its closing condition came true by itself (a silent
+        sensor reports again): from any open state, the comment in the timeline. False when the case is
+        gone or no longer open (someone closed it already)."""
+        case = self.session.get(Case, case_id)
+        if case is None or not CaseState(case.state).is_open:
+            return False
+        before, now = CaseState(case.state), self.clock()
+        self._start_clock(case, None, now)
+        case.state, case.closed_at, case.extension_days = CaseState.closed.value, now, None
+        self._event(principal, case, Action.close.value, before, CaseState.closed, None, None, comment, {"auto": True})
+        self.session.flush()
+        return True
+
+
+def clear_holidays(session: Session, year: int) -> int:
+    """Remove the holiday table loaded for one year (each row deleted through the ORM, so audited);
+    the year falls back to the package, or to Monday–Friday. Returns the number of rows removed."""
+    rows = CaseRepository(session).holiday_rows(year)
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

@@ -7,9 +7,6 @@ every step fires once however many sweepers run.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from datetime import datetime
 
 from gridgov.audit.recorder import SYSTEM, set_actor
@@ -18,9 +15,7 @@ from gridgov.case.repository import CaseRepository
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import CaseState
 from gridgov.db import Database
-from gridgov.kit.time import utcnow
 
-log = logging.getLogger(__name__)
 CLOCKED = [s.value for s in (CaseState.reported, CaseState.filed, CaseState.dispatched, CaseState.handling)]
 
 
@@ -40,30 +35,3 @@ def sweep(database: Database, now: datetime, calendar: WorkCalendar | None = Non
         fired += len(cases)
         if len(cases) < batch:
             return fired
-
-
-class Sweeper:
-    """The in-process scheduler: runs :func:`sweep` every ``interval`` seconds in a daemon thread."""
-
-    def __init__(
-        self, database: Database, interval: float, calendar: WorkCalendar, clock: Callable[[], datetime] = utcnow
-    ) -> None:
-        self.database, self.interval, self.calendar, self.clock = database, interval, calendar, clock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gridgov-sweeper", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                fired = sweep(self.database, self.clock(), self.calendar)
-                if fired:
-                    log.info("overdue sweep", extra={"escalations": fired})
-            except Exception:  # a failed sweep must not kill the scheduler; the next one retries
-                log.exception("overdue sweep failed")

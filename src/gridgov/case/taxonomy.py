@@ -81,6 +81,8 @@ class Taxonomy(BaseModel):
     version: int
     majors: dict[str, str]
     categories: list[Category]
+    retired: list[Category] = Field(default_factory=list, exclude=True)
+    """Deactivated categories: no new reports, but the cases filed under them still read and act."""
 
     @field_validator("categories")
     @classmethod
@@ -92,10 +94,18 @@ class Taxonomy(BaseModel):
         return value
 
     def get(self, code: str) -> Category:
-        for category in self.categories:
+        """Any category a case may carry, retired ones included."""
+        for category in (*self.categories, *self.retired):
             if category.code == code:
                 return category
         raise InvalidInput(f"未知案件类别 {code} (unknown category)", field="category")
+
+    def active(self, code: str) -> Category:
+        """A category new cases may be reported under."""
+        for category in self.categories:
+            if category.code == code:
+                return category
+        raise InvalidInput(f"未知或已停用的案件类别 {code} (unknown or retired category)", field="category")
 
 
 def parse_taxonomy(text: str) -> Taxonomy:

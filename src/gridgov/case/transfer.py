@@ -39,7 +39,7 @@ def import_cases(service: CaseService, principal: Principal, data: bytes, filena
             errors.append(row.error("lon", "经纬度应为数字 (coordinates must be numbers)"))
             continue
         try:
-            service.taxonomy.get(v["category"])
+            service.taxonomy.active(v["category"])
         except AppError:
             errors.append(row.error("category", f"未知类别 {v['category']!r} (unknown category)"))
             continue

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.config import Settings
 from gridgov.deps import CurrentUser, SessionDep
-from gridgov.notify.service import inbox, unread_count
+from gridgov.errors import Forbidden, NotFound
+from gridgov.kit.masking import mask_phone
+from gridgov.notify.service import Alerting, inbox, unread_count
 
 router = APIRouter(tags=["notify 通知"])
+ANSWER_WITHIN = timedelta(minutes=5)
+"""An answer counts as in time when it comes within this of being reached (the red-level step)."""
 
 
 class InboxItemRead(BaseModel):
@@ -32,7 +38,116 @@ class InboxRead(BaseModel):
 
 @router.get("/inbox", response_model=InboxRead, summary="Your inbox (待办与通知), newest first")
 def my_inbox(session: SessionDep, user: CurrentUser, unread_only: bool = False) -> InboxRead:
-    items = inbox(session, user.person_id, unread_only=unread_only)
-    return InboxRead(
-        unread=unread_count(session, user.person_id), items=[InboxItemRead.model_validate(i) for i in items]
+    items = inbox(session, user.person, unread_only=unread_only)
+    return InboxRead(unread=unread_count(session, user.person), items=[InboxItemRead.model_validate(i) for i in items])
+
+
+# alerts to answer (叫应) ----------------------------------------------------------------------------
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    status: str
+    attempts: int
+    error: str | None
+    sent_at: datetime | None
+
+
+class RecipientRead(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    role: str
+    tier: int
+    notified_at: datetime | None
+    acked_at: datetime | None
+    ack_via: str | None
+    deliveries: list[DeliveryRead]
+
+
+class TierRead(BaseModel):
+    tier: int
+    reached: int
+    answered: int
+    answered_in_time: int
+    waiting: int
+
+
+class AlertRead(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    level: str
+    title: str
+    round: int
+    started_at: datetime
+    closed_at: datetime | None
+    tiers: list[TierRead]
+    recipients: list[RecipientRead]
+
+
+class SmsReply(BaseModel):
+    sender: str = Field(alias="from", min_length=5, max_length=20, description="The replying phone number")
+    text: str = Field(max_length=500)
+
+
+def alerting(request: Request, session: SessionDep) -> Alerting:
+    settings: Settings = request.app.state.settings
+    return Alerting(session, secret=settings.secret_key, public_url=settings.public_url, clock=request.app.state.clock)
+
+
+AlertingDep = Annotated[Alerting, Depends(alerting)]
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertRead, summary="Who was reached and who answered (叫应情况)")
+def alert_status(alert_id: int, alerts: AlertingDep, user: CurrentUser) -> AlertRead:
+    alert = alerts.repo.alert(alert_id)
+    if alert is None or not user.covers(alert.path):
+        raise NotFound("预警通知不存在或不在您的辖区内 (no such alert in your area)")
+    recipients = alerts.repo.recipients(alert.id)
+    deliveries: dict[int, list[DeliveryRead]] = {}
+    for delivery in alerts.repo.deliveries([r.id for r in recipients]):
+        deliveries.setdefault(delivery.recipient_id, []).append(DeliveryRead.model_validate(delivery))
+    show_phone = user.can("pii:read")
+    return AlertRead(
+        id=alert.id,
+        kind=alert.kind,
+        subject=alert.subject,
+        level=alert.level,
+        title=alert.title,
+        round=alert.round,
+        started_at=alert.started_at,
+        closed_at=alert.closed_at,
+        tiers=[TierRead(**vars(t)) for t in alerts.tiers(alert, ANSWER_WITHIN)],
+        recipients=[
+            RecipientRead(
+                id=r.id,
+                name=r.name,
+                phone=r.phone if show_phone or not r.phone else mask_phone(r.phone),
+                role=r.role,
+                tier=r.tier,
+                notified_at=r.notified_at,
+                acked_at=r.acked_at,
+                ack_via=r.ack_via,
+                deliveries=deliveries.get(r.id, []),
+            )
+            for r in recipients
+        ],
     )
+
+
+@router.post("/alerts/recipients/{recipient_id}/ack", summary="Answer an alert in the app (收到，叫应)")
+def acknowledge(recipient_id: int, alerts: AlertingDep, user: CurrentUser) -> dict[str, bool]:
+    recipient = alerts.repo.recipient(recipient_id)
+    if recipient is None or recipient.person_id != user.person_id:
+        raise NotFound("没有发给您的这条通知 (no such alert for you)")
+    return {"acknowledged": alerts.acknowledge(recipient, "app")}
+
+
+@router.post("/notify/sms-replies", summary="SMS replies from the gateway (短信回复确认)")
+def sms_reply(reply: SmsReply, alerts: AlertingDep, user: CurrentUser) -> dict[str, int]:
+    if not user.roles & {"api_client", "admin"}:
+        raise Forbidden("仅短信网关可提交回复 (gateway accounts only)")
+    return {"acknowledged": len(alerts.acknowledge_reply(reply.sender, reply.text))}

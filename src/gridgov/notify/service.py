@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.notify.models import InboxItem
+from gridgov.configdata.service import DocumentKind, load_document
+from gridgov.kit.time import utcnow
+from gridgov.notify.channels import Message
+from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep, InboxItem
+from gridgov.notify.policy import EscalationPolicy, LevelPolicy, PolicyStep, ack_text, due_steps
+from gridgov.notify.repository import NotifyRepository
 
 
 @dataclass(frozen=True)
@@ -65,3 +75,254 @@ def inbox(session: Session, person_id: int, *, unread_only: bool = False, limit:
 def unread_count(session: Session, person_id: int) -> int:
     stmt = select(func.count()).where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None))
     return session.scalar(stmt) or 0
+
+
+# alerts that must be answered (叫应) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Someone an alert is for: a person of the org tree, or a resident known only by phone."""
+
+    name: str
+    role: str
+    tier: int = 0
+    person_id: int | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertRequest:
+    kind: str
+    subject: str
+    level: str
+    title: str
+    body: str
+    path: str
+    targets: Sequence[Target]
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class TierStatus:
+    tier: int
+    reached: int
+    answered: int
+    answered_in_time: int
+    waiting: int
+
+
+ESCALATION = DocumentKind("notify.escalation", EscalationPolicy, "gridgov.notify", "data/escalation.yaml")
+
+
+def answered_within(recipient: AlertRecipient, within: timedelta) -> bool:
+    """Answered, and within ``within`` of being reached (叫应及时)."""
+    return (
+        recipient.acked_at is not None
+        and recipient.notified_at is not None
+        and recipient.acked_at - recipient.notified_at <= within
+    )
+
+
+def link_token(secret: str, recipient_id: int) -> str:
+    """The token of a recipient's confirmation link: the id and its HMAC, so nothing is stored."""
+    mac = hmac.new(secret.encode(), f"ack:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{recipient_id}.{mac}"
+
+
+def recipient_from_token(secret: str, token: str) -> int | None:
+    head, _, _mac = token.partition(".")
+    if not head.isdigit():
+        return None
+    return int(head) if hmac.compare_digest(link_token(secret, int(head)), token) else None
+
+
+class Alerting:
+    """Raising alerts to tiers of people over channels, answering them, and escalating the silent.
+    Flushes, never commits; deliveries beyond the inbox are queued here and sent by the worker."""
+
+    def __init__(self, session: Session, *, secret: str, public_url: str, clock: Callable[[], datetime] = utcnow):
+        self.session = session
+        self.repo = NotifyRepository(session)
+        self.secret = secret
+        self.public_url = public_url.rstrip("/")
+        self.clock = clock
+
+    @property
+    def policy(self) -> EscalationPolicy:
+        return load_document(self.session, ESCALATION)
+
+    def confirm_link(self, recipient: AlertRecipient) -> str:
+        return f"{self.public_url}/ack/{link_token(self.secret, recipient.id)}"
+
+    # raising ---------------------------------------------------------------------------------
+    def raise_alert(self, request: AlertRequest) -> Alert:
+        level = self.policy.for_level(request.level)
+        now = self.clock()
+        alert = Alert(
+            kind=request.kind,
+            subject=request.subject,
+            level=request.level,
+            title=request.title,
+            body=request.body,
+            link=request.link,
+            path=request.path,
+            reply_code=f"{secrets.randbelow(9000) + 1000}",
+            round=1,
+            started_at=now,
+        )
+        self.session.add(alert)
+        self.session.flush()
+        phones = self.repo.phones([t.person_id for t in request.targets if t.person_id and not t.phone])
+        seen: set[tuple[int | None, str | None]] = set()
+        for target in request.targets:
+            phone = target.phone or (phones.get(target.person_id) if target.person_id else None)
+            key = (target.person_id, None if target.person_id else phone)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.session.add(
+                AlertRecipient(
+                    alert_id=alert.id,
+                    person_id=target.person_id,
+                    name=target.name,
+                    phone=phone,
+                    email=target.email,
+                    role=target.role,
+                    tier=target.tier,
+                )
+            )
+        self.session.flush()
+        self._reach(alert, [r for r in self.repo.recipients(alert.id) if r.tier == 0], level.channels, now)
+        return alert
+
+    def retrigger(
+        self, alert: Alert, *, level: str | None = None, title: str | None = None, body: str | None = None
+    ) -> None:
+        """The subject fired again (a warning upgraded or re-raised): a new round of the policy starts and
+        everyone reached so far who has not answered is reached again."""
+        now = self.clock()
+        alert.level, alert.title, alert.body = level or alert.level, title or alert.title, body or alert.body
+        alert.round += 1
+        alert.started_at = now
+        reached = [r for r in self.repo.recipients(alert.id) if r.notified_at is not None]
+        for recipient in reached:
+            recipient.acked_at, recipient.ack_via = None, None
+        self._reach(alert, reached, self.policy.for_level(alert.level).channels, now)
+
+    def close(self, alert: Alert) -> None:
+        alert.closed_at = self.clock()
+        self.session.flush()
+
+    # answering -------------------------------------------------------------------------------
+    def acknowledge(self, recipient: AlertRecipient, via: str) -> bool:
+        """Record the answer; False when it had already been given."""
+        if recipient.acked_at is not None:
+            return False
+        recipient.acked_at, recipient.ack_via = self.clock(), via
+        self.session.flush()
+        return True
+
+    def acknowledge_reply(self, phone: str, text: str) -> list[AlertRecipient]:
+        """An SMS reply: the reply code names the alert; a reply without a known code answers the
+        latest open alert for that phone (people answer "收到")."""
+        open_ones = self.repo.open_recipients_by_phone(phone)
+        codes = set(re.findall(r"\d{4}", text))
+        chosen = [r for r, a in open_ones if a.reply_code in codes] or [r for r, _ in open_ones[:1]]
+        for recipient in chosen:
+            self.acknowledge(recipient, "sms")
+        return chosen
+
+    # escalating ------------------------------------------------------------------------------
+    def escalate_due(self, alert: Alert) -> list[str]:
+        """Fire the policy steps whose time has come, each once per round; returns what they did."""
+        if alert.closed_at is not None:
+            return []
+        level = self.policy.for_level(alert.level)
+        now = self.clock()
+        outcomes = []
+        for index in due_steps(level, alert.started_at, now, self.repo.fired_steps(alert.id, alert.round)):
+            outcomes.append(self._fire(alert, level, level.steps[index], index, now))
+        return outcomes
+
+    def _fire(self, alert: Alert, level: LevelPolicy, step: PolicyStep, index: int, now: datetime) -> str:
+        recipients = self.repo.recipients(alert.id)
+        silent = [r for r in recipients if r.notified_at is not None and r.acked_at is None]
+        reached_tiers = {r.tier for r in recipients if r.notified_at is not None}
+        higher = sorted(
+            {r.tier for r in recipients if r.notified_at is None and r.tier > max(reached_tiers, default=-1)}
+        )
+        parts = []
+        if silent and step.channels:
+            self._reach(alert, silent, step.channels, now)
+            parts.append(f"再次通知 {len(silent)} 人 ({'/'.join(step.channels)})")
+        if step.escalate and higher and (silent or not reached_tiers):
+            tier = [r for r in recipients if r.tier == higher[0]]
+            self._reach(alert, tier, level.channels, now)
+            parts.append(f"升级至第{higher[0]}级 {len(tier)} 人")
+        outcome = "；".join(parts) or "全部已叫应 (all answered)"
+        self.session.add(
+            EscalationStep(alert_id=alert.id, round=alert.round, step=index, fired_at=now, outcome=outcome)
+        )
+        self.session.flush()
+        return outcome
+
+    # reaching --------------------------------------------------------------------------------
+    def _reach(
+        self, alert: Alert, recipients: Sequence[AlertRecipient], channels: Sequence[str], now: datetime
+    ) -> None:
+        for recipient in recipients:
+            if recipient.notified_at is None:
+                recipient.notified_at = now
+            for channel in channels:
+                if channel == "inbox":
+                    if recipient.person_id is None:
+                        continue
+                    self.session.add(
+                        InboxItem(
+                            person_id=recipient.person_id,
+                            kind=alert.kind,
+                            title=alert.title,
+                            body=alert.body,
+                            link=f"/ack/{link_token(self.secret, recipient.id)}",
+                        )
+                    )
+                    self.session.add(Delivery(recipient_id=recipient.id, channel="inbox", status="sent", sent_at=now))
+                elif (
+                    (channel in ("sms", "voice") and recipient.phone)
+                    or (channel == "email" and recipient.email)
+                    or (channel == "webhook" and recipient.person_id is not None)
+                ):
+                    self.session.add(Delivery(recipient_id=recipient.id, channel=channel, status="queued"))
+        self.session.flush()
+
+    def message(self, delivery: Delivery) -> Message:
+        recipient = self.repo.recipient(delivery.recipient_id)
+        if recipient is None:
+            raise LookupError(delivery.recipient_id)
+        alert = self.repo.alert(recipient.alert_id)
+        if alert is None:
+            raise LookupError(recipient.alert_id)
+        return Message(
+            reference=f"d-{delivery.id}",
+            name=recipient.name,
+            phone=recipient.phone,
+            email=recipient.email,
+            subject=alert.title,
+            text=ack_text(alert.title, alert.body, alert.reply_code, self.confirm_link(recipient)),
+        )
+
+    # following -------------------------------------------------------------------------------
+    def tiers(self, alert: Alert, answer_within: timedelta) -> list[TierStatus]:
+        """Per tier: reached, answered (and within ``answer_within`` of being reached), still waiting."""
+        by_tier: dict[int, list[AlertRecipient]] = {}
+        for recipient in self.repo.recipients(alert.id):
+            by_tier.setdefault(recipient.tier, []).append(recipient)
+        statuses = []
+        for tier, people in sorted(by_tier.items()):
+            reached = [r for r in people if r.notified_at is not None]
+            answered = [r for r in reached if r.acked_at is not None]
+            in_time = [r for r in answered if answered_within(r, answer_within)]
+            statuses.append(TierStatus(tier, len(reached), len(answered), len(in_time), len(reached) - len(answered)))
+        return statuses

@@ -1,0 +1,1 @@
+"""Evaluation (综合评价): indicators from case events, scores, rankings, flags, the cockpit and reports."""

@@ -1,0 +1,501 @@
+"""Evaluation logic: indicators per unit and period, scores, rankings, flags, drill-down. Flushes, never commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from gridgov.auth.principal import Principal
+from gridgov.configdata.service import load_document
+from gridgov.errors import InvalidInput, NotFound
+from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, LevelRule, Peer, Rules
+from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rate, RuleSet, rates
+from gridgov.evaluation.periods import Period, recent_months
+from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository
+from gridgov.evaluation.scoring import Colour, Entry, Scheme, assign_flags, rank, score
+from gridgov.kit.time import utcnow
+
+URGENT_KEYS = ("due_close", "closed", "closed_on_time", "deferred", "hung")
+COMPLETE_TTL = 600.0
+CURRENT_TTL = 30.0
+
+
+@dataclass
+class UnitFigures:
+    level: Level
+    key: str
+    """Node code (areas), unit code (units) or person id (members)."""
+    name: str
+    parent: str | None
+    """The township of a village, the village of a grid, the node of a unit."""
+    tier: str = ""
+    counts: Counts = field(default_factory=Counts)
+    urgent: Counts = field(default_factory=Counts)
+    p90_hours: float | None = None
+
+    def rates(self, rules: RuleSet) -> dict[str, Rate]:
+        return rates(self.counts, self.urgent, rules)
+
+    def as_dict(self, rules: RuleSet) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "key": self.key,
+            "name": self.name,
+            "parent": self.parent,
+            "counts": {k: getattr(self.counts, k) for k in Counts.KEYS},
+            "urgent_counts": {k: getattr(self.urgent, k) for k in URGENT_KEYS},
+            "rates": {k: r.as_dict() for k, r in self.rates(rules).items()},
+            "mean_handle_hours": _round(self.counts.mean_handle_hours),
+            "p90_handle_hours": _round(self.p90_hours),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@dataclass
+class Evaluation:
+    period: Period
+    computed_at: datetime
+    units: dict[Level, dict[str, UnitFigures]]
+
+    def level(self, level: Level, parent: str | None = None) -> list[UnitFigures]:
+        items = self.units.get(level, {}).values()
+        return sorted((u for u in items if parent is None or u.parent == parent), key=lambda u: u.key)
+
+    def get(self, level: Level, key: str) -> UnitFigures:
+        found = self.units.get(level, {}).get(key)
+        if found is None:
+            raise NotFound(f"{level.label} {key} 在本期没有案件或不在您的辖区内 (no cases of this unit in your area)")
+        return found
+
+
+@dataclass(frozen=True)
+class RankRow:
+    unit: UnitFigures
+    score: float | None
+    sample: int
+    peer: str
+    rank: int | None
+    group_size: int
+    flag: Colour | None
+
+
+_cache: dict[tuple[Any, ...], tuple[float, Evaluation]] = {}
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+        _month_cache.clear()
+
+
+def peer_of(unit: UnitFigures, peer: Peer) -> str:
+    if peer is Peer.parent:
+        return unit.parent or ""
+    if peer is Peer.township_kind:
+        return "街道" if unit.name.endswith("街道") else "乡镇"
+    if peer is Peer.unit_tier:
+        return {"county": "区级部门", "township": "乡镇(街道)科室"}.get(unit.tier, unit.tier)
+    return ""
+
+
+class EvaluationService:
+    def __init__(self, session: Session, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.session = session
+        self.repo = EvaluationRepository(session)
+        self.clock = clock
+
+    @property
+    def rules_document(self) -> Rules:
+        return load_document(self.session, RULES)
+
+    def rule_set(self, name: str | None = None) -> tuple[str, RuleSet]:
+        document = self.rules_document
+        chosen = name or document.default
+        if chosen not in document.rule_sets:
+            raise InvalidInput(
+                f"未知的分母规则 {chosen} (unknown rule set; known: {', '.join(document.rule_sets)})", field="rules"
+            )
+        return chosen, document.rule_set(chosen)
+
+    def scheme(self, name: str | None = None) -> tuple[str, Scheme]:
+        document = load_document(self.session, SCORING)
+        chosen = name or load_document(self.session, FLAGS).scheme or document.default
+        if chosen not in document.schemes:
+            raise InvalidInput(
+                f"未知的计分方案 {chosen} (unknown scheme; known: {', '.join(document.schemes)})", field="scheme"
+            )
+        return chosen, document.schemes[chosen]
+
+    def level_rule(self, level: Level) -> LevelRule:
+        return load_document(self.session, FLAGS).levels.get(level) or LevelRule()
+
+    # indicators ---------------------------------------------------------------------------------------
+    def _facts(self, period: Period, scope: Sequence[str] | None) -> Any:
+        rules = self.rules_document
+        start, end = period.bounds()
+        return self.repo.case_facts(start, end, scope, rules.public_sources, rules.emergency_min_severity)
+
+    def evaluate(self, period: Period, scope: Sequence[str] | None, *, cached: bool = True) -> Evaluation:
+        """Every unit's counts for a period; ``scope`` None = the whole database (reports, the monthly run)."""
+        now = self.clock()
+        start, end = period.bounds()
+        complete = end <= now
+        rules = self.rules_document
+        key = (
+            str(self.session.get_bind().engine.url),
+            period.key,
+            tuple(scope) if scope is not None else None,
+            tuple(rules.public_sources),
+            rules.emergency_min_severity,
+            complete,
+        )
+        if cached:
+            with _cache_lock:
+                hit = _cache.get(key)
+            if hit is not None and time.monotonic() - hit[0] < (COMPLETE_TTL if complete else CURRENT_TTL):
+                return hit[1]
+        evaluation = self._compute(period, scope)
+        with _cache_lock:
+            if len(_cache) > 64:
+                _cache.clear()
+            _cache[key] = (time.monotonic(), evaluation)
+        return evaluation
+
+    def _compute(self, period: Period, scope: Sequence[str] | None) -> Evaluation:
+        self.repo.analytics_memory()
+        facts = self._facts(period, scope)
+        leaves, p90 = self.repo.figures(facts, ["county", *LEVEL_COLUMNS])
+        raw: dict[Level, dict[str, tuple[UnitFigures, Any]]] = {level: {} for level in Level}
+        townships: set[str] = set()
+        codes: set[str] = set()
+        unit_ids: set[int] = set()
+        person_ids: set[int] = set()
+        for leaf in leaves:
+            township, village, grid, unit_id, reporter, urgent = leaf.keys
+            townships.add(township)
+            codes.update(c for c in (township, village, grid) if c)
+            if unit_id is not None:
+                unit_ids.add(int(unit_id))
+            if reporter is not None:
+                person_ids.add(int(reporter))
+        nodes = self.repo.nodes(sorted(codes))
+        county_code = next((path.split("/")[0] for _n, _k, path in nodes.values()), "")
+        county_name = self.repo.nodes([county_code]).get(county_code, ("", "", ""))[0] if county_code else ""
+        units = self.repo.units(sorted(unit_ids))
+        people = self.repo.people(sorted(person_ids))
+
+        def figure(level: Level, key: str, name: str, parent: str | None, tier: str = "") -> UnitFigures:
+            bucket = raw[level]
+            if key not in bucket:
+                bucket[key] = (UnitFigures(level, key, name, parent, tier), None)
+            return bucket[key][0]
+
+        for leaf in leaves:
+            township, village, grid, unit_id, reporter, urgent = leaf.keys
+            targets = [figure(Level.county, county_code, county_name, None)]
+            targets.append(figure(Level.township, township, nodes.get(township, (township,))[0], county_code))
+            if village:
+                targets.append(figure(Level.village, village, nodes.get(village, (village,))[0], township))
+            if grid:
+                targets.append(figure(Level.grid, grid, nodes.get(grid, (grid,))[0], village or township))
+            if unit_id is not None and int(unit_id) in units:
+                code, name, kind, path = units[int(unit_id)]
+                parent = path.rstrip("/").split("/")[-1]
+                targets.append(figure(Level.unit, code, name, parent, kind))
+            if reporter is not None:
+                targets.append(figure(Level.member, str(reporter), people.get(int(reporter), str(reporter)), None))
+            for target in targets:
+                target.counts.add(leaf.counts)
+                if urgent:
+                    target.urgent.add(leaf.counts)
+        result: dict[Level, dict[str, UnitFigures]] = {}
+        unit_ids_by_code = {code: str(uid) for uid, (code, *_rest) in units.items()}
+        for level, bucket in raw.items():
+            result[level] = {}
+            for key, (unit, _none) in bucket.items():
+                lookup = "" if level is Level.county else unit_ids_by_code.get(key, key)
+                unit.p90_hours = p90.get((level.value, lookup))
+                result[level][key] = unit
+        return Evaluation(period, self.clock(), result)
+
+    # scores and ranking -------------------------------------------------------------------------------
+    def ranking(self, evaluation: Evaluation, level: Level, scheme: Scheme, parent: str | None = None) -> list[RankRow]:
+        rule = self.level_rule(level)
+        _name, rule_set = self.rule_set(scheme.rules)
+        units = evaluation.level(level)
+        entries = []
+        by_key = {u.key: u for u in units}
+        scores: dict[str, float | None] = {}
+        for unit in units:
+            sample = int(getattr(unit.counts, scheme.sample))
+            scores[unit.key] = score(scheme, unit.rates(rule_set), unit.counts).total if sample > 0 else None
+            entries.append(Entry(unit.key, scores[unit.key], sample, peer_of(unit, rule.peer)))
+        ranked = rank(entries, rule.min_sample)
+        flags = assign_flags(ranked, rule.flags)
+        rows = [
+            RankRow(by_key[r.key], r.score, r.sample, r.peer, r.rank, r.group_size, flags.get(r.key))
+            for r in ranked
+            if parent is None or by_key[r.key].parent == parent
+        ]
+        return rows
+
+    # drill-down ---------------------------------------------------------------------------------------
+    def drill(
+        self,
+        period: Period,
+        scope: Sequence[str] | None,
+        level: Level,
+        key: str,
+        count: str,
+        *,
+        exclude: Sequence[str] = (),
+        urgent: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[str], int]:
+        """The case numbers behind one figure: ``count`` of the unit, less the ``exclude``d counts (a rate's
+        denominator under a rule set), over the emergency cases only when ``urgent``."""
+        for name in (count, *exclude):
+            if name not in COUNT_LABELS:
+                raise InvalidInput(f"未知的统计项 {name} (unknown count)", field="count")
+        self._check_reach(scope, level, key)
+        facts = self._facts(period, scope)
+        conditions: list[ColumnElement[bool]] = [facts.c[name] == 0 for name in exclude]
+        if urgent:
+            conditions.append(facts.c.urgent == 1)
+        if level is Level.unit:
+            unit_id = self.repo.unit_id(key)
+            if unit_id is None:
+                raise NotFound(f"单位{key}不存在 (unknown unit)")
+            conditions.append(facts.c.unit_id == unit_id)
+        elif level is Level.member:
+            conditions.append(facts.c.reporter_person_id == int(key))
+        elif level is not Level.county:
+            conditions.append(facts.c[LEVEL_COLUMNS[level.value]] == key)
+        return self.repo.drill(facts, count, conditions, limit, offset)
+
+    def _check_reach(self, scope: Sequence[str] | None, level: Level, key: str) -> None:
+        """An area or unit outside the scope is not there (404), whatever its cases."""
+        if scope is None or level in (Level.member, Level.county):
+            return
+        if level is Level.unit:
+            unit_id = self.repo.unit_id(key)
+            path = self.repo.units([unit_id]).get(unit_id, ("", "", "", ""))[3] if unit_id is not None else ""
+        else:
+            path = self.repo.nodes([key]).get(key, ("", "", ""))[2]
+        if not path or not any(path.startswith(root) for root in scope):
+            raise NotFound(f"{level.label}{key}不存在或不在您的辖区内 (not in your area)")
+
+    def rate_parts(self, rate_key: str, rules: RuleSet) -> tuple[str, str, tuple[str, ...], bool]:
+        """(numerator count, denominator count, excluded counts, emergency only) of a rate."""
+        definition = RATE_BY_KEY.get(rate_key)
+        if definition is None:
+            raise InvalidInput(f"未知指标 {rate_key} (unknown rate)", field="rate")
+        return definition.numerator, definition.denominator, rules.get(rate_key, ()), definition.urgent
+
+
+def scope_of(principal: Principal) -> tuple[str, ...]:
+    return principal.scope_paths
+
+
+# the cockpit ----------------------------------------------------------------------------------------------
+CHILD_LEVEL = {"county": Level.township, "township": Level.village, "village": Level.grid}
+LIVE_INDICATORS = {"open": "在办案件", "overdue": "超期案件"}
+COCKPIT_RATES = ("close_rate", "on_time_close_rate", "handle_rate", "on_time_handle_rate", "rework_rate")
+
+
+def cockpit_indicators() -> dict[str, str]:
+    return {**LIVE_INDICATORS, **{k: RATE_BY_KEY[k].label for k in COCKPIT_RATES}, "score": "综合得分"}
+
+
+class CockpitService(EvaluationService):
+    def monthly_counts(self, scope: Sequence[str], months: Sequence[Period]) -> list[dict[str, int]]:
+        return _cached_months(self, scope, months)
+
+    def area(self, principal: Principal, code: str | None) -> tuple[str, str, str, str]:
+        """(code, name, kind, path) of the area to show: the user's own by default, else one inside it."""
+        if code is None:
+            roots = sorted(principal.scope_paths, key=len)
+            if not roots:
+                raise NotFound("没有可查看的辖区 (no area in scope)")
+            code = roots[0].rstrip("/").split("/")[-1]
+        node = self.repo.nodes([code]).get(code)
+        if node is None or not principal.covers(node[2]):
+            raise NotFound(f"区域{code}不存在或不在您的辖区内 (no such area in your area)")
+        name, kind, path = node
+        if kind not in CHILD_LEVEL:
+            raise InvalidInput(f"驾驶舱只到村(社区)一级 (the cockpit drills down to villages): {code}", field="area")
+        return code, name, kind, path
+
+    def cockpit(
+        self,
+        principal: Principal,
+        code: str | None,
+        period: Period | None,
+        indicator: str,
+        majors: dict[str, str],
+        warnings: dict[str, int] | None,
+        *,
+        with_evaluation: bool = True,
+    ) -> dict[str, Any]:
+        """Live figures from the case rows, trends from event counts, and (``with_evaluation``) the period's
+        rates, scores and flags; the page asks for the evaluation separately, so its first response never
+        waits for it. Every list has a fixed length: nothing grows with the number of cases."""
+        if indicator not in cockpit_indicators():
+            raise InvalidInput(f"未知指标 {indicator} (unknown indicator)", field="indicator")
+        now = self.clock()
+        area_code, area_name, kind, path = self.area(principal, code)
+        scope = [path]
+        child_level = CHILD_LEVEL[kind]
+        period = period or Period.month_of(now).previous()
+        children = self.repo.children(area_code, child_level.value)
+        live = self.repo.open_by_area(LEVEL_COLUMNS[child_level.value], scope, now)
+        _rules_name, rules = self.rule_set()
+        scheme_name, scheme = self.scheme()
+        evaluation = self.evaluate(period, tuple(principal.scope_paths)) if with_evaluation else None
+        ranking = (
+            {r.unit.key: r for r in self.ranking(evaluation, child_level, scheme, parent=area_code)}
+            if evaluation is not None
+            else {}
+        )
+        rows = []
+        for child_code, child_name, _child_path in children:
+            unit = evaluation.units.get(child_level, {}).get(child_code) if evaluation else None
+            open_n, overdue_n = live.get(child_code, (0, 0))
+            unit_rates = unit.rates(rules) if unit else {}
+            ranked = ranking.get(child_code)
+            values: dict[str, Any] = {"open": open_n, "overdue": overdue_n}
+            for key in COCKPIT_RATES:
+                r = unit_rates.get(key)
+                values[key] = None if r is None or r.value is None else round(r.value * 100, 2)
+                values[f"{key}_parts"] = None if r is None else [r.numerator, r.denominator]
+            values["score"] = None if ranked is None or ranked.score is None else round(ranked.score, 2)
+            rows.append(
+                {
+                    "code": child_code,
+                    "name": child_name,
+                    **values,
+                    "rank": ranked.rank if ranked else None,
+                    "flag": ranked.flag.value if ranked and ranked.flag else None,
+                }
+            )
+        months = recent_months(now, 12)
+        counts = self.monthly_counts(scope, months)
+        parts = path.strip("/").split("/")
+        names = self.repo.nodes(parts)
+        breadcrumbs = [
+            {"code": part, "name": names.get(part, (part,))[0]}
+            for depth, part in enumerate(parts, start=1)
+            if principal.covers("/".join(parts[:depth]) + "/")
+        ]
+        ranked_rows = sorted((r for r in rows if r["rank"] is not None), key=lambda r: (r["rank"], r["code"]))
+        return {
+            "area": {"code": area_code, "name": area_name, "kind": kind},
+            "breadcrumbs": breadcrumbs,
+            "period": period.key,
+            "period_label": period.label,
+            "indicator": indicator,
+            "indicators": cockpit_indicators(),
+            "counters": self.repo.live_counters(scope, now, _day_start(now)),
+            "children": rows,
+            "child_level": child_level.value,
+            "trend": {
+                "months": [m.key for m in months],
+                "received": [c["report"] for c in counts],
+                "closed": [c["close"] for c in counts],
+            },
+            "majors": [
+                {"code": k, "name": majors.get(k, k), "open": n}
+                for k, n in sorted(self.repo.open_by_major(scope).items())
+            ],
+            "overdue": [
+                {**row, "deadline_at": row["deadline_at"].isoformat() if row["deadline_at"] else None}
+                for row in self.repo.overdue_cases(scope, now, 10)
+            ],
+            "warnings": warnings,
+            "ranking": [{k: r[k] for k in ("code", "name", "rank", "score", "flag")} for r in ranked_rows],
+            "scheme": scheme_name,
+            "evaluated": evaluation is not None,
+        }
+
+
+_month_cache: dict[tuple[str, tuple[str, ...], str], tuple[float, dict[str, int]]] = {}
+
+
+def _cached_months(service: EvaluationService, scope: Sequence[str], months: Sequence[Period]) -> list[dict[str, int]]:
+    """Reports and closures per month: a month that has ended does not change (until a backfill; kept
+    ten minutes), so only the current month, and months not seen yet, are counted in the database."""
+    url = str(service.session.get_bind().engine.url)
+    now = service.clock()
+    found: dict[str, dict[str, int]] = {}
+    for month in months:
+        hit = _month_cache.get((url, tuple(scope), month.key))
+        if hit is not None and month.bounds()[1] <= now and time.monotonic() - hit[0] < COMPLETE_TTL:
+            found[month.key] = hit[1]
+    missing = [m for m in months if m.key not in found]
+    if missing:
+        counted = service.repo.event_counts(scope, [m.bounds() for m in missing], ["report", "close"])
+        if len(_month_cache) > 4096:
+            _month_cache.clear()
+        for month, value in zip(missing, counted, strict=True):
+            found[month.key] = value
+            _month_cache[(url, tuple(scope), month.key)] = (time.monotonic(), value)
+    return [found[m.key] for m in months]
+
+
+def _day_start(now: datetime) -> datetime:
+    local = now.astimezone(ZoneInfo("Asia/Shanghai"))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# flags awarded each month ------------------------------------------------------------------------------
+def award_flags(service: EvaluationService, period: Period) -> dict[str, int]:
+    """Rank every configured level of a complete period and store its flags (replacing any earlier award of
+    the same period): the flag history. Returns the number of flags per level."""
+    from gridgov.evaluation.repository import RecordRepository
+
+    flags = flags_of(service, period)
+    for level, rows in flags.items():
+        RecordRepository(service.session).replace_flags(period.key, level, rows)
+    service.session.flush()
+    return {level: len(rows) for level, rows in flags.items()}
+
+
+def flags_of(service: EvaluationService, period: Period) -> dict[str, list[dict[str, Any]]]:
+    """The flag rows of every configured level of a period (computed, not stored)."""
+    evaluation = service.evaluate(period, None)
+    scheme_name, scheme = service.scheme()
+    awarded: dict[str, list[dict[str, Any]]] = {}
+    now = service.clock()
+    for level in load_document(service.session, FLAGS).levels:
+        rows = [
+            {
+                "period": period.key,
+                "level": level.value,
+                "unit_key": r.unit.key,
+                "unit_name": r.unit.name[:100],
+                "parent": r.unit.parent,
+                "peer": r.peer[:40],
+                "colour": r.flag.value,
+                "rank": r.rank,
+                "score": None if r.score is None else round(r.score, 4),
+                "scheme": scheme_name,
+                "awarded_at": now,
+            }
+            for r in service.ranking(evaluation, level, scheme)
+            if r.flag is not None
+        ]
+        awarded[level.value] = rows
+    return awarded

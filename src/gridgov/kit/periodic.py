@@ -1,0 +1,36 @@
+"""The in-process scheduler: a daemon thread that runs a job every ``interval`` seconds.
+
+The jobs it runs are safe with several app processes (they lock the rows they work on), so every
+process may run its own; a deployment can also turn them off here and run them elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Periodic:
+    def __init__(self, name: str, interval: float, job: Callable[[], object]) -> None:
+        """``job`` returns what it did; anything truthy is logged (a count, or a dict of counts)."""
+        self.name, self.interval, self.job = name, interval, job
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"gridgov-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                done = self.job()
+                if done and (not isinstance(done, dict) or any(done.values())):
+                    log.info("periodic job", extra={"job": self.name, "done": done})
+            except Exception:  # a failed run must not kill the scheduler; the next one retries
+                log.exception("periodic job failed", extra={"job": self.name})

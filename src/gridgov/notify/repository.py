@@ -1,0 +1,90 @@
+"""All queries of notices, alerts, recipients and deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep
+from gridgov.org.models import Person
+
+
+class NotifyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def alert(self, alert_id: int) -> Alert | None:
+        return self.session.get(Alert, alert_id)
+
+    def alert_for(self, subject: str) -> Alert | None:
+        """The open alert about ``subject`` (e.g. ``warning:17``), if any."""
+        stmt = select(Alert).where(Alert.subject == subject, Alert.closed_at.is_(None)).order_by(Alert.id.desc())
+        return self.session.scalars(stmt.limit(1)).first()
+
+    def recipients(self, alert_id: int) -> list[AlertRecipient]:
+        stmt = select(AlertRecipient).where(AlertRecipient.alert_id == alert_id).order_by(AlertRecipient.id)
+        return list(self.session.scalars(stmt))
+
+    def recipient(self, recipient_id: int) -> AlertRecipient | None:
+        return self.session.get(AlertRecipient, recipient_id)
+
+    def deliveries(self, recipient_ids: Sequence[int]) -> list[Delivery]:
+        if not recipient_ids:
+            return []
+        stmt = select(Delivery).where(Delivery.recipient_id.in_(recipient_ids)).order_by(Delivery.id)
+        return list(self.session.scalars(stmt))
+
+    def phones(self, person_ids: Sequence[int]) -> dict[int, str]:
+        if not person_ids:
+            return {}
+        rows = self.session.execute(select(Person.id, Person.phone).where(Person.id.in_(person_ids)))
+        return {row.id: row.phone for row in rows}
+
+    def open_recipients_by_phone(self, phone: str) -> list[tuple[AlertRecipient, Alert]]:
+        """Recipients with this phone who have been reached and not answered, newest alert first."""
+        stmt = (
+            select(AlertRecipient, Alert)
+            .join(Alert, Alert.id == AlertRecipient.alert_id)
+            .where(
+                AlertRecipient.phone == phone,
+                AlertRecipient.acked_at.is_(None),
+                AlertRecipient.notified_at.is_not(None),
+                Alert.closed_at.is_(None),
+            )
+            .order_by(Alert.id.desc())
+        )
+        return [(r, a) for r, a in self.session.execute(stmt)]
+
+    def open_alerts_for_update(self, after_id: int, limit: int) -> list[Alert]:
+        """Open alerts after ``after_id``, locked for this worker (others skip them)."""
+        stmt = (
+            select(Alert)
+            .where(Alert.closed_at.is_(None), Alert.id > after_id)
+            .order_by(Alert.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def fired_steps(self, alert_id: int, round_: int) -> set[int]:
+        stmt = select(EscalationStep.step).where(EscalationStep.alert_id == alert_id, EscalationStep.round == round_)
+        return set(self.session.scalars(stmt))
+
+    def claimable_deliveries(self, stale_before: datetime, limit: int) -> list[Delivery]:
+        """Queued deliveries, and ones a crashed worker claimed long ago, locked for this worker."""
+        stmt = (
+            select(Delivery)
+            .where(
+                or_(
+                    Delivery.status == "queued",
+                    (Delivery.status == "sending") & (Delivery.claimed_at < stale_before),
+                )
+            )
+            .order_by(Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))

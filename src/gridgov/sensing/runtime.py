@@ -1,0 +1,115 @@
+"""What the sensing core runs inside an app process: the observation writer, the MQTT consumer (and the
+embedded broker when no broker URL is configured), and the sensor-offline check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from gridgov.case.calendar import WorkCalendar
+from gridgov.config import Settings
+from gridgov.db import Database
+from gridgov.kit.periodic import Periodic
+from gridgov.kit.rowwriter import RowWriter
+from gridgov.sensing.broker import EmbeddedBroker
+from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer
+from gridgov.sensing.service import Batch, Ingestor, Outcome
+from gridgov.sensing.tasks import OfflineResult, check_offline
+
+log = logging.getLogger(__name__)
+MAX_ROWS_PER_TRANSACTION = 5_000
+
+
+def observation_writer(database: Database, ingestor: Ingestor) -> RowWriter[Batch, Outcome]:
+    return RowWriter(
+        database,
+        ingestor.write,
+        weight=lambda batch: batch.weight,
+        max_weight=MAX_ROWS_PER_TRANSACTION,
+        name="gridgov-observations",
+    )
+
+
+def _host_port(bind: str) -> tuple[str, int]:
+    host, _, port = bind.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+class SensingRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Callable[[], datetime],
+        calendar: WorkCalendar | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.calendar = calendar
+        self.ingestor = Ingestor(clock)
+        self.writer = observation_writer(database, self.ingestor)
+        self.broker: EmbeddedBroker | None = None
+        self.consumer: MqttConsumer | None = None
+        self.checker: Periodic | None = None
+
+    @property
+    def mqtt_enabled(self) -> bool:
+        wanted = self.settings.mqtt_ingest
+        return self.settings.environment != "test" if wanted is None else wanted
+
+    @property
+    def check_seconds(self) -> float:
+        seconds = self.settings.sensing_check_seconds
+        return self.settings.sweep_seconds if seconds is None else seconds
+
+    def check_offline(self) -> OfflineResult:
+        return check_offline(self.database, self.clock(), self.settings.sensing_offline_intervals, self.calendar)
+
+    async def start(self) -> None:
+        """Started by the app's lifespan."""
+        if self.mqtt_enabled:
+            self.start_mqtt()
+        if self.check_seconds > 0:
+            self.checker = Periodic("sensing-offline", self.check_seconds, lambda: vars(self.check_offline()))
+            self.checker.start()
+
+    def start_mqtt(self) -> None:
+        settings = self.settings
+        if settings.mqtt_url:
+            address = BrokerAddress.parse(settings.mqtt_url)
+        else:
+            host, port = _host_port(settings.mqtt_embedded_bind)
+            self.broker = EmbeddedBroker(host, port)
+            try:
+                self.broker.start()
+            except OSError as exc:  # e.g. a Mosquitto already listens there: consume from it instead
+                log.warning(
+                    "embedded MQTT broker not started", extra={"bind": settings.mqtt_embedded_bind, "error": str(exc)}
+                )
+                self.broker = None
+            address = BrokerAddress(host, self.broker.port if self.broker else port)
+        self.consumer = MqttConsumer(
+            address,
+            self.writer,
+            prefix=settings.mqtt_topic_prefix,
+            client_id=settings.mqtt_client_id,
+            shared_group=settings.mqtt_shared_group,
+            zone=settings.timezone,
+        )
+        self.consumer.start()
+        log.info(
+            "mqtt ingest started", extra={"broker": f"{address.host}:{address.port}", "topic": self.consumer.topic}
+        )
+
+    async def stop(self) -> None:
+        if self.checker is not None:
+            self.checker.stop()
+        if self.consumer is not None:
+            self.consumer.pause()  # take no more; what was taken is written and acknowledged before leaving
+        self.writer.stop()
+        if self.consumer is not None:
+            self.consumer.stop()
+        if self.broker is not None:
+            self.broker.stop()

@@ -1,0 +1,116 @@
+"""All queries of the warning domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov.org.models import Person
+from gridgov.sensing.models import Datastream, Observation, Station
+from gridgov.warning.enums import WarningState
+from gridgov.warning.models import CapMessageRecord, Household, RiskZone, WarningRecord, ZoneGauge, ZonePerson
+
+
+class WarningRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def zones(self, ids: Sequence[int] | None = None, *, active: bool = True) -> list[RiskZone]:
+        stmt = select(RiskZone).order_by(RiskZone.id)
+        if active:
+            stmt = stmt.where(RiskZone.active.is_(True))
+        if ids is not None:
+            stmt = stmt.where(RiskZone.id.in_(ids))
+        return list(self.session.scalars(stmt))
+
+    def zones_by_code(self, codes: Sequence[str]) -> dict[str, RiskZone]:
+        if not codes:
+            return {}
+        rows = self.session.scalars(select(RiskZone).where(RiskZone.code.in_(codes)))
+        return {z.code: z for z in rows}
+
+    def gauges_of(self, zone_ids: Sequence[int]) -> dict[int, list[ZoneGauge]]:
+        out: dict[int, list[ZoneGauge]] = {z: [] for z in zone_ids}
+        stmt = select(ZoneGauge).order_by(ZoneGauge.zone_id, ZoneGauge.rank, ZoneGauge.distance_m)
+        if len(zone_ids) < 1000:
+            stmt = stmt.where(ZoneGauge.zone_id.in_(zone_ids))
+        for row in self.session.scalars(stmt):
+            if row.zone_id in out:
+                out[row.zone_id].append(row)
+        return out
+
+    def replace_gauges(self, zone_id: int, rows: Sequence[ZoneGauge]) -> None:
+        for old in self.session.scalars(select(ZoneGauge).where(ZoneGauge.zone_id == zone_id)):
+            self.session.delete(old)
+        self.session.flush()
+        self.session.add_all(rows)
+
+    def active_warning(self, zone_id: int, hazard: str, *, for_update: bool = False) -> WarningRecord | None:
+        stmt = select(WarningRecord).where(
+            WarningRecord.zone_id == zone_id,
+            WarningRecord.hazard == hazard,
+            WarningRecord.state == WarningState.active.value,
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).one_or_none()
+
+    def active_by_zone(self, zone_ids: Sequence[int], hazard: str) -> dict[int, WarningRecord]:
+        stmt = select(WarningRecord).where(
+            WarningRecord.hazard == hazard, WarningRecord.state == WarningState.active.value
+        )
+        if len(zone_ids) < 1000:
+            stmt = stmt.where(WarningRecord.zone_id.in_(zone_ids))
+        wanted = set(zone_ids)
+        return {w.zone_id: w for w in self.session.scalars(stmt) if w.zone_id in wanted}
+
+    def active_warnings(self) -> list[tuple[WarningRecord, RiskZone]]:
+        stmt = (
+            select(WarningRecord, RiskZone)
+            .join(RiskZone, RiskZone.id == WarningRecord.zone_id)
+            .where(WarningRecord.state == WarningState.active.value)
+            .order_by(WarningRecord.issued_at, WarningRecord.id)
+        )
+        return [(w, z) for w, z in self.session.execute(stmt)]
+
+    def messages(self, warning_id: int) -> list[CapMessageRecord]:
+        stmt = select(CapMessageRecord).where(CapMessageRecord.warning_id == warning_id).order_by(CapMessageRecord.id)
+        return list(self.session.scalars(stmt))
+
+    def message(self, identifier: str) -> CapMessageRecord | None:
+        return self.session.scalars(
+            select(CapMessageRecord).where(CapMessageRecord.identifier == identifier)
+        ).one_or_none()
+
+    def count_identifiers(self, pattern: str) -> int:
+        return int(self.session.scalar(select(func.count()).where(CapMessageRecord.identifier.like(pattern))) or 0)
+
+    def households(self, zone_id: int) -> list[Household]:
+        stmt = select(Household).where(Household.zone_id == zone_id).order_by(Household.id)
+        return list(self.session.scalars(stmt))
+
+    def responsible_people(self, zone_id: int) -> list[tuple[ZonePerson, Person]]:
+        stmt = (
+            select(ZonePerson, Person)
+            .join(Person, Person.id == ZonePerson.person_id)
+            .where(ZonePerson.zone_id == zone_id, Person.active.is_(True))
+            .order_by(ZonePerson.level, Person.id)
+        )
+        return [(zp, p) for zp, p in self.session.execute(stmt)]
+
+    def rain_gauges(self) -> list[Station]:
+        stmt = select(Station).where(Station.kind == "rain_gauge", Station.active.is_(True)).order_by(Station.code)
+        return list(self.session.scalars(stmt))
+
+    def rainfall_since(self, since: datetime) -> list[tuple[str, datetime, float]]:
+        """(station code, phenomenon time, mm) of every rainfall observation at or after ``since``."""
+        stmt = (
+            select(Station.code, Observation.phenomenon_time, Observation.value)
+            .join(Datastream, Datastream.id == Observation.datastream_id)
+            .join(Station, Station.id == Datastream.station_id)
+            .where(Datastream.property == "rainfall", Observation.phenomenon_time >= since)
+        )
+        return [(c, t, float(v)) for c, t, v in self.session.execute(stmt)]

@@ -1,0 +1,155 @@
+"""The evaluation loop: new rainfall readings → rolling totals → zones' colours → people reached.
+
+One process evaluates at a time (the leader: it holds a PostgreSQL advisory lock; SQLite has one
+process). It keeps the rolling totals in memory and feeds them from the observations table, so every
+app process may ingest (HTTP or MQTT) while the totals stay complete. Each step reads the readings
+stored since the last step (by id, re-reading a margin: ids commit out of order on PostgreSQL, and a
+reading added twice changes nothing), evaluates only the zones whose gauges moved, and every
+``full_every`` a full round runs for the changes time alone makes (all clear after quiet hours,
+expiry, a silent gauge handing over to its fallback). A new leader rebuilds the totals from the table.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy.orm import Session
+
+from gridgov.audit.recorder import SYSTEM, set_actor
+from gridgov.case.calendar import WorkCalendar
+from gridgov.case.service import CaseService
+from gridgov.config import Settings
+from gridgov.db import Database
+from gridgov.notify.tasks import alerting_for
+from gridgov.org.repository import OrgRepository
+from gridgov.sensing.models import Datastream, Observation, Station
+from gridgov.warning.models import ZoneGauge
+from gridgov.warning.rainfall import RainBook
+from gridgov.warning.response import WarningResponse
+from gridgov.warning.service import WarningService, ZoneChange
+
+log = logging.getLogger(__name__)
+LEADER_LOCK = 3301114  # PostgreSQL advisory lock class of the evaluator (an int4)
+REREAD_MARGIN = 2_000
+"""Observation ids re-read behind the newest seen (late commits on PostgreSQL)."""
+
+_NEW_RAINFALL = (
+    select(Observation.id, Station.code, Observation.phenomenon_time, Observation.value)
+    .join(Datastream, Datastream.id == Observation.datastream_id)
+    .join(Station, Station.id == Datastream.station_id)
+    .where(Datastream.property == "rainfall", Observation.id > bindparam("after"))
+    .order_by(Observation.id)
+)
+_ZONES_OF = select(ZoneGauge.zone_id).where(ZoneGauge.station_code.in_(bindparam("codes", expanding=True))).distinct()
+
+
+class WarningEvaluator:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        calendar: WorkCalendar | None = None,
+        full_every: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self.database, self.settings, self.clock, self.calendar = database, settings, clock, calendar
+        self.full_every = full_every
+        self.book: RainBook | None = None
+        self.seen_id = 0
+        self.last_full: datetime | None = None
+        self._leader: Connection | None = None
+        self._lock = threading.Lock()
+
+    # leadership ------------------------------------------------------------------------------
+    def _lead(self) -> bool:
+        if self.database.engine.dialect.name != "postgresql":
+            return True
+        if self._leader is None:
+            connection = self.database.engine.connect()
+            # keyed by schema too: deployments (and test runs) sharing one PostgreSQL database each elect a leader
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": LEADER_LOCK}
+            ).scalar()
+            connection.commit()
+            if not got:
+                connection.close()
+                self.book = None  # another process leads; rebuild if we take over later
+                return False
+            self._leader = connection
+        return True
+
+    def __enter__(self) -> WarningEvaluator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._leader is not None:
+            # unlock before close: a pooled connection outlives close(), and its session lock with it
+            self._leader.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": LEADER_LOCK})
+            self._leader.commit()
+            self._leader.close()
+            self._leader = None
+
+    # the loop --------------------------------------------------------------------------------
+    def step(self) -> list[ZoneChange]:
+        """Evaluate what changed since the last step; returns the zones' changes (already answered
+        by notices and patrol cases, and committed)."""
+        with self._lock:
+            if not self._lead():
+                return []
+            now = self.clock()
+            with self.database.sessions() as reading:  # new readings, without holding the write lock
+                zone_ids = self._feed(reading, WarningService(reading), now)
+            full = self.last_full is None or now - self.last_full >= self.full_every
+            if not full and not zone_ids:
+                return []
+            with self.database.sessions() as session:
+                if session.get_bind().dialect.name == "sqlite":
+                    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                set_actor(session, SYSTEM)
+                service = WarningService(session)
+                assert self.book is not None
+                changes = service.evaluate(self.book, now, zone_ids=None if full else sorted(zone_ids))
+                if full:
+                    self.last_full = now
+                if changes:
+                    response = WarningResponse(
+                        session,
+                        alerting_for(session, self.settings, now),
+                        CaseService(session, calendar=self.calendar, clock=lambda: now),
+                        county_path(session),
+                    )
+                    response.handle(changes)
+                session.commit()
+            return changes
+
+    def _feed(self, session: Session, service: WarningService, now: datetime) -> set[int]:
+        """Bring the totals up to date; returns the zones whose gauges received readings."""
+        if self.book is None:
+            self.book = service.rain_book_from_observations(now)
+            self.seen_id = session.scalar(select(Observation.id).order_by(Observation.id.desc()).limit(1)) or 0
+            self.last_full = None
+            return set()
+        touched: set[str] = set()
+        after = max(0, self.seen_id - REREAD_MARGIN)
+        newest = self.seen_id
+        for obs_id, code, at, mm in session.execute(_NEW_RAINFALL, {"after": after}):
+            if self.book.add(code, at, float(mm)):  # a reading seen before changes nothing
+                touched.add(code)
+            newest = max(newest, obs_id)
+        self.seen_id = newest
+        self.book.advance(now)
+        if not touched:
+            return set()
+        return set(session.scalars(_ZONES_OF, {"codes": sorted(touched)}))
+
+
+def county_path(session: Session) -> str:
+    root = OrgRepository(session).root()
+    return root.path if root is not None else "/"
