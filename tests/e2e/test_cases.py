@@ -279,6 +279,9 @@ def test_desk_map_draws_the_page_and_links_markers_and_rows(
     expect(popup).to_contain_text("待受理")
     expect(row).to_have_class(re.compile(r"\bis-active\b"))
     screenshot(operator, "cases-desk-map")
-    with operator.expect_navigation():
-        popup.get_by_test_id("popup-link").click()
-    expect(operator.get_by_test_id("case-number")).to_have_text(open_number)
+    link = popup.get_by_test_id("popup-link")
+    expect(link).to_have_attribute("href", f"/cases/{open_number}")
+    # the detail page draws its own map: on a loaded CI host its load event can take longer than the default
+    with operator.expect_navigation(wait_until="commit", timeout=30_000):
+        link.click()
+    expect(operator.get_by_test_id("case-number")).to_have_text(open_number, timeout=30_000)
