@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Rules
 from gridgov.evaluation.indicators import RATES, Counts, check_rule_set, percentile_rank, rates
 from gridgov.evaluation.periods import Period, PeriodKind, recent_months
+from gridgov.evaluation.repository import OpenGroup
 from gridgov.evaluation.scoring import (
     Colour,
     Entry,
@@ -21,6 +22,7 @@ from gridgov.evaluation.scoring import (
     rank,
     score,
 )
+from gridgov.evaluation.service import summarise_open
 
 NATIONAL = RULES.default().rule_set("national")
 JINHUA = RULES.default().rule_set("jinhua")
@@ -215,3 +217,29 @@ def test_p90_is_a_value_with_nine_tenths_at_or_below(values: list[float]) -> Non
 
 def test_shipped_documents_load() -> None:
     assert set(SCHEMES) == {"jinniu", "jinhua"} and FLAGS.default().levels
+
+
+STATES = st.sampled_from(["reported", "filed", "dispatched", "handling", "handled", "verified", "deferred", "hung"])
+GROUPS = st.lists(
+    st.builds(
+        OpenGroup,
+        state=STATES,
+        area=st.sampled_from([None, "A", "B"]),
+        category=st.sampled_from(["0101", "0102", "0401"]),
+        open=st.integers(1, 50),
+        overdue=st.integers(0, 5),
+        due_soon=st.integers(0, 5),
+        supervised=st.integers(0, 5),
+    ),
+    max_size=20,
+)
+
+
+@given(GROUPS)
+def test_open_figures_add_up(groups: list[OpenGroup]) -> None:
+    figures = summarise_open(groups)
+    total = sum(g.open for g in groups)
+    assert figures.counters["open"] == total == sum(figures.majors.values())
+    assert sum(n for n, _o in figures.areas.values()) == sum(g.open for g in groups if g.area is not None)
+    assert figures.counters["overdue"] == sum(g.overdue for g in groups)
+    assert figures.counters["waiting"] == sum(g.open for g in groups if g.state == "reported")

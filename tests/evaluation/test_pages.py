@@ -79,3 +79,27 @@ def test_cockpit_page_and_api(client: TestClient, headers: dict[str, str]) -> No
     assert len(body["trend"]["months"]) == 12
     township = client.get("/api/v1/evaluation/cockpit", params={"area": FUCHUN}, headers=headers).json()
     assert township["child_level"] == "village" and [b["code"] for b in township["breadcrumbs"]] == [COUNTY, FUCHUN]
+
+
+def test_cockpit_counters_follow_the_cases(client: TestClient, headers: dict[str, str], session: Session) -> None:
+    from tests.evaluation.stories import V1, Story, insert, t
+
+    def live() -> tuple[dict[str, int], dict[str, tuple[int, int]], dict[str, int]]:
+        body = client.get("/api/v1/evaluation/cockpit", headers=headers).json()
+        counters = {k: v for k, v in body["counters"].items() if not k.endswith("_today")}
+        return (
+            counters,
+            {c["code"]: (c["open"], c["overdue"]) for c in body["children"]},
+            {m["code"]: m["open"] for m in body["majors"]},
+        )
+
+    counters, areas, majors = live()
+    case = insert(session, Story("新上报", V1, [("report", t(11, 19))]), "T202699999", None)
+    session.commit()
+    now_counters, now_areas, now_majors = live()
+    assert now_counters["open"] == counters["open"] + 1 and now_counters["waiting"] == counters["waiting"] + 1
+    assert now_areas[FUCHUN][0] == areas[FUCHUN][0] + 1 and now_areas[WANSHI] == areas[WANSHI]
+    assert now_majors["04"] == majors.get("04", 0) + 1
+    case.state = "cancelled"
+    session.commit()
+    assert live() == (counters, areas, majors)

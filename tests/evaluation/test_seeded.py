@@ -1,6 +1,7 @@
 """Indicators on a seeded dataset whose answers were counted by hand (stories.py): every count of every
 level equals the hand count, the 金华 rule changes exactly the rates it should, and the drill-down lists
-exactly the cases behind a figure. On SQLite and PostgreSQL."""
+exactly the cases behind a figure. On SQLite and PostgreSQL; each twice: with the per-case facts derived from
+the events when read (nothing stored yet) and with them stored by the catch-up."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ class Seeded:
     service: EvaluationService
 
 
-@pytest.fixture
-def seeded(session: Session) -> Seeded:
+@pytest.fixture(params=["derived", "stored"])
+def seeded(session: Session, request: pytest.FixtureRequest) -> Seeded:
     from tests.evaluation.stories import insert
 
     county = build_county(session)
@@ -44,6 +45,8 @@ def seeded(session: Session) -> Seeded:
         numbers[letter] = insert(session, story, f"T2026{index:05d}", reporter).number
         reporters[letter] = reporter
     service = EvaluationService(session, clock=lambda: NOW)
+    if request.param == "stored":
+        assert service.catch_up(batch=3) > 0  # several batches of case ids
     evaluation = service.evaluate(Period.parse(OCTOBER), None, cached=False)
     return Seeded(stories, numbers, reporters, evaluation, service)
 

@@ -1,16 +1,17 @@
-"""Tables of the evaluation: the flags awarded each month (their history per unit), the monthly runs (one per
-period, claimed by one process), and the reports they produced.
+"""Tables of the evaluation: the per-case facts the indicators are summed from (kept up to date from the case
+events), the flags awarded each month (their history per unit), the monthly runs (one per period, claimed by
+one process), and the reports they produced.
 
-Also three indexes on the case tables that the indicator statement needs to stay fast on a large county
-(events of a period by time; events of an action by time; cases still open at a moment); they live here
-because only the evaluation reads the case tables that way."""
+Also indexes on the case tables that the evaluation's reads need on a large county (events of a period by
+time; events of an action by time, for the trend; open cases per area, state and deadline, for the cockpit);
+they live here because only the evaluation reads the case tables that way."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.case.models import Case, CaseEvent
@@ -18,10 +19,102 @@ from gridgov.db import Base, UTCDateTime
 from gridgov.kit.time import utcnow
 
 CASE_INDEXES = (
-    Index("ix_case_event_at_case", CaseEvent.at, CaseEvent.case_id),
     Index("ix_case_event_action_at", CaseEvent.action, CaseEvent.at),
-    Index("ix_case_record_closed_created", Case.closed_at, Case.created_at),
+    Index(
+        "ix_case_record_open",
+        Case.state,
+        Case.township_code,
+        Case.category_code,
+        Case.deadline_at,
+        Case.overdue_handled_for,
+        Case.village_code,
+        Case.grid_code,
+        Case.path,
+    ),
 )
+NO_CARRY = 0
+"""``carry_until`` of a month after which nothing is carried (the case ended closed, cancelled or merged)."""
+OPEN_END = 999912
+"""``carry_until`` of a case still open after its last event: carried into every later month."""
+
+
+class CaseFact(Base):
+    """One case in one month (Beijing time) in which it has events: what its events up to the end of that
+    month say, derived from the case events alone (``EvaluationRepository.derived_facts``).
+
+    Three kinds of columns. *Raw* ones (``*_m``: over the month's events; the others: over every event up
+    to the month's end; event ids and times) let a longer period (quarter, year) combine its months. The
+    *month* flags (0/1, the ``Counts`` of the case in this month, less 监督举报 which depends on the
+    configuration) make a month one sum over rows. The *carry* flags are what the case counts for in a
+    later month without any event of its own (before ``carry_until``, the month of its next event): still
+    waiting, deferred or hung at the month's start."""
+
+    __tablename__ = "evaluation_case_fact"
+    __table_args__ = (
+        Index("ix_evaluation_case_fact_month", "month"),
+        Index("ix_evaluation_case_fact_carry", "carry_until", "month"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """YYYYMM in Beijing time."""
+    carry_until: Mapped[int] = mapped_column(Integer)
+    """The month of the case's next event; ``OPEN_END`` if it stays open, ``NO_CARRY`` if it ended."""
+    state_start: Mapped[str | None] = mapped_column(String(16))
+    state_end: Mapped[str] = mapped_column(String(16))
+    received_m: Mapped[int | None] = mapped_column(SmallInteger)
+    file_m: Mapped[int | None] = mapped_column(Integer)
+    dispatch_m: Mapped[int | None] = mapped_column(Integer)
+    give_back_m: Mapped[int | None] = mapped_column(Integer)
+    enter_close_m: Mapped[int | None] = mapped_column(SmallInteger)
+    enter_handle_m: Mapped[int | None] = mapped_column(SmallInteger)
+    close_m: Mapped[int | None] = mapped_column(Integer)
+    handled_m: Mapped[int | None] = mapped_column(Integer)
+    handled_at_m: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_m: Mapped[int | None] = mapped_column(SmallInteger)
+    extended_m: Mapped[int | None] = mapped_column(SmallInteger)
+    first_dispatch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_late: Mapped[int | None] = mapped_column(Integer)
+    last_late: Mapped[int | None] = mapped_column(Integer)
+    first_filing_late: Mapped[int | None] = mapped_column(Integer)
+    last_enter_handle: Mapped[int | None] = mapped_column(Integer)
+    fails: Mapped[int | None] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(SmallInteger)
+    filed: Mapped[int] = mapped_column(SmallInteger)
+    filed_on_time: Mapped[int] = mapped_column(SmallInteger)
+    dispatched: Mapped[int] = mapped_column(SmallInteger)
+    accurate_dispatched: Mapped[int] = mapped_column(SmallInteger)
+    returned: Mapped[int] = mapped_column(SmallInteger)
+    due_handle: Mapped[int] = mapped_column(SmallInteger)
+    handled: Mapped[int] = mapped_column(SmallInteger)
+    handled_on_time: Mapped[int] = mapped_column(SmallInteger)
+    extended: Mapped[int] = mapped_column(SmallInteger)
+    overdue_waiting: Mapped[int] = mapped_column(SmallInteger)
+    due_close: Mapped[int] = mapped_column(SmallInteger)
+    closed: Mapped[int] = mapped_column(SmallInteger)
+    closed_on_time: Mapped[int] = mapped_column(SmallInteger)
+    reworked: Mapped[int] = mapped_column(SmallInteger)
+    reworked3: Mapped[int] = mapped_column(SmallInteger)
+    deferred: Mapped[int] = mapped_column(SmallInteger)
+    hung: Mapped[int] = mapped_column(SmallInteger)
+    hours: Mapped[float | None] = mapped_column(Float)
+    """Handling hours (first dispatch → final feedback) when handled in this month."""
+    carry_due_handle: Mapped[int] = mapped_column(SmallInteger)
+    carry_overdue_waiting: Mapped[int] = mapped_column(SmallInteger)
+    carry_due_close: Mapped[int] = mapped_column(SmallInteger)
+    carry_deferred: Mapped[int] = mapped_column(SmallInteger)
+    carry_hung: Mapped[int] = mapped_column(SmallInteger)
+
+
+class FactMark(Base):
+    """How far the facts have read the case events: every event up to ``event_id`` is in them. Events are
+    append-only with growing ids; a case with a later event is derived afresh when read (never stale)."""
+
+    __tablename__ = "evaluation_fact_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Flag(Base):

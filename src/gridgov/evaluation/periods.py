@@ -72,6 +72,12 @@ class Period:
     def months(self) -> int:
         return {PeriodKind.year: 12, PeriodKind.quarter: 3, PeriodKind.month: 1}[self.kind]
 
+    @property
+    def month_keys(self) -> list[int]:
+        """The months of the period as YYYYMM numbers (the keys of the per-case facts)."""
+        first = self.first_day.month
+        return [self.year * 100 + month for month in range(first, first + self.months)]
+
     def next(self) -> Period:
         count = {PeriodKind.year: 1, PeriodKind.quarter: 4, PeriodKind.month: 12}[self.kind]
         if self.index == count:

@@ -1,11 +1,13 @@
 """All queries of the evaluation domain.
 
-The indicators are one SQL statement per period: the candidate cases (an event in the period, or open at
-its start), one pass over their events up to the end of the period (``GROUP BY case_id`` with conditional
-aggregates), then per case the 0/1 membership of every count, summed per leaf group (township, village,
-grid, unit, reporter, emergency or not). Rolling leaf groups up to any level is a sum of at most a few
-thousand rows; no case is ever loaded into Python. The same per-case statement answers the drill-down
-(the cases behind a figure) and, ranked with a window function, the P90 handling time.
+The indicators are summed from per-case facts (``CaseFact``: one row per case and month with events, derived
+from the case events by one statement, ``derived_facts``, and kept up to date by an event-id mark). A month
+is then one statement: per case its row of the month (or, when it had no event in the month, the carry
+flags of its last row before it), summed per leaf group (township, village, grid, unit, reporter,
+emergency or not). Rolling leaf groups up to any level is a sum of at most a few thousand rows; no case is
+ever loaded into Python. The same per-case statement answers the drill-down (the cases behind a figure)
+and, ranked with a window function, the P90 handling time. Cases with events the stored facts have not
+read yet are derived from their events in the same statement, so a figure is never stale.
 
 Event ids grow with time within a case (the service appends), so "the state at t" is the ``to_state`` of
 the case's greatest event id before t.
@@ -13,33 +15,41 @@ the case's greatest event id before t.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
+    Integer,
+    Select,
     String,
     Subquery,
     and_,
     case,
+    cast,
+    delete,
     extract,
     func,
+    insert,
     literal,
+    literal_column,
     not_,
     null,
     or_,
     select,
     text,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from gridgov.case.models import Case, CaseEvent
 from gridgov.evaluation.indicators import Counts
+from gridgov.evaluation.models import NO_CARRY, OPEN_END, CaseFact, FactMark
+from gridgov.evaluation.periods import ZONE
 from gridgov.org.models import OrgNode, Person, Unit
 from gridgov.org.repository import under
 
@@ -49,6 +59,16 @@ VOID = ("cancelled", "merged")
 OPEN_STATES = ("reported", "filed", "dispatched", "handling", "handled", "verified", "deferred", "hung")
 CLOCKED = ("reported", "filed", "dispatched", "handling")
 LEAF_KEYS = ("township_code", "village_code", "grid_code", "unit_id", "reporter_person_id", "urgent")
+FACT_FLAGS = tuple(name for name in Counts.KEYS if name != "public_filed")
+"""The counts stored per case and month (监督举报 depends on the configured sources: counted when read)."""
+CARRY_FLAGS = ("due_handle", "overdue_waiting", "due_close", "deferred", "hung")
+"""The only counts a case can hold in a month without an event of its own."""
+RAW_MONTH = (
+    "received_m", "file_m", "dispatch_m", "give_back_m", "enter_close_m", "enter_handle_m", "close_m",
+    "handled_m", "handled_at_m", "failed_m", "extended_m",
+)  # fmt: skip
+RAW_CUMULATIVE = ("first_dispatch_at", "first_late", "last_late", "first_filing_late", "last_enter_handle", "fails")
+RAW = (*RAW_MONTH, *RAW_CUMULATIVE)
 LEVEL_COLUMNS = {
     "township": "township_code",
     "village": "village_code",
@@ -56,6 +76,19 @@ LEVEL_COLUMNS = {
     "unit": "unit_id",
     "member": "reporter_person_id",
 }
+
+
+@dataclass(frozen=True)
+class OpenGroup:
+    """Open cases of one state, child area and category, now."""
+
+    state: str
+    area: str | None
+    category: str
+    open: int
+    overdue: int
+    due_soon: int
+    supervised: int
 
 
 @dataclass(frozen=True)
@@ -101,96 +134,185 @@ class EvaluationRepository:
             return (func.julianday(later) - func.julianday(earlier)) * 24.0
         return extract("epoch", later - earlier) / 3600.0
 
-    # the per-case statement --------------------------------------------------------------------------
-    def case_facts(
-        self,
-        start: datetime,
-        end: datetime,
-        scope: Sequence[str] | None,
-        public_sources: Sequence[str],
-        emergency_severity: int,
-    ) -> Subquery:
-        """One row per case that matters to [start, end): its keys and a 0/1 column per count."""
-        events = CaseEvent.__table__
-        cases = Case.__table__
-        in_events = select(events.c.case_id.label("cid")).where(events.c.at >= start, events.c.at < end)
-        still_open = select(cases.c.id.label("cid")).where(
-            cases.c.created_at < start,
-            or_(cases.c.closed_at.is_(None), cases.c.closed_at >= end),
-            not_(and_(cases.c.state.in_(VOID), cases.c.updated_at < start)),
-        )
-        candidates = union(in_events, still_open).subquery("cand")
-        ev = events.alias("ev")
-        in_p = ev.c.at >= start
-        late = and_(ev.c.action == "escalate", ev.c.from_state.in_(POOL_HANDLE))
-        filing_late = and_(ev.c.action == "escalate", ev.c.from_state == "reported")
-        handled_event = and_(ev.c.action == "feedback", ev.c.to_state == "handled")
-        facts = (
-            select(
-                ev.c.case_id.label("case_id"),
-                func.max(_when(ev.c.at < start, ev.c.id)).label("before_start"),
-                func.max(ev.c.id).label("last_id"),
-                func.max(_when(and_(in_p, ev.c.action == "report"), 1)).label("received_p"),
-                func.min(_when(and_(in_p, ev.c.action == "file"), ev.c.id)).label("file_p"),
-                func.min(_when(and_(in_p, ev.c.action == "dispatch"), ev.c.id)).label("dispatch_p"),
-                func.max(_when(and_(in_p, ev.c.action == "give_back"), ev.c.id)).label("give_back_p"),
-                func.max(_when(and_(in_p, _enters(ev, POOL_CLOSE)), 1)).label("enter_close_p"),
-                func.max(_when(and_(in_p, _enters(ev, POOL_HANDLE)), 1)).label("enter_handle_p"),
-                func.max(_when(_enters(ev, POOL_HANDLE), ev.c.id)).label("last_enter_handle"),
-                func.max(_when(and_(in_p, ev.c.action == "close"), ev.c.id)).label("close_p"),
-                func.max(_when(and_(in_p, handled_event), ev.c.id)).label("handled_p"),
-                func.max(_when(and_(in_p, handled_event), ev.c.at)).label("handled_at"),
-                func.min(_when(ev.c.action == "dispatch", ev.c.at)).label("first_dispatch_at"),
-                func.min(_when(late, ev.c.id)).label("first_late"),
-                func.max(_when(late, ev.c.id)).label("last_late"),
-                func.min(_when(filing_late, ev.c.id)).label("first_filing_late"),
-                func.sum(_when(ev.c.action == "verify_fail", 1)).label("fails"),
-                func.max(_when(and_(in_p, ev.c.action == "verify_fail"), 1)).label("failed_p"),
-                func.max(_when(and_(in_p, ev.c.action == "approve_extension"), 1)).label("extended_p"),
-            )
-            .select_from(candidates.join(ev, ev.c.case_id == candidates.c.cid))
-            .where(ev.c.at < end)
-            .group_by(ev.c.case_id)
-        ).subquery("f")
-        f = facts.c
-        es, ee = events.alias("es"), events.alias("ee")
-        void = ee.c.to_state.in_(VOID)
-        due_close = and_(not_(void), or_(es.c.to_state.in_(POOL_CLOSE), f.enter_close_p == 1))
-        closed = and_(due_close, f.close_p.is_not(None))
-        due_handle = and_(not_(void), or_(es.c.to_state.in_(POOL_HANDLE), f.enter_handle_p == 1))
-        handled = and_(due_handle, f.handled_p.is_not(None))
-        filed = f.file_p.is_not(None)
-        dispatched = f.dispatch_p.is_not(None)
-        returned = and_(dispatched, f.give_back_p.is_not(None), f.give_back_p > f.dispatch_p)
-        reworked = and_(due_close, f.failed_p == 1)
-        columns: dict[str, ColumnElement[Any]] = {
-            "received": _flag(f.received_p == 1),
+    # the per-case facts ------------------------------------------------------------------------------
+    def month_key(self, at: Any) -> ColumnElement[int]:
+        """YYYYMM of a time in Beijing time (UTC+8 all year since 1991)."""
+        if self.dialect == "sqlite":
+            return cast(func.strftime("%Y%m", at, "+8 hours"), Integer)
+        return cast(func.to_char(func.timezone(ZONE, at), "YYYYMM"), Integer)
+
+    def fact_flags(self, c: Mapping[str, Any]) -> dict[str, ColumnElement[Any]]:
+        """The 0/1 counts of one case in one period (the definitions of ``indicators.py``) and its handling
+        hours, from its raw facts over the period: ``state_start``/``state_end`` (its state before and at the
+        end of the period), the ``*_m`` values over the period's events and the others over every event up to
+        the period's end. The one place these definitions are written in SQL."""
+        void = c["state_end"].in_(VOID)
+        due_close = and_(not_(void), or_(c["state_start"].in_(POOL_CLOSE), c["enter_close_m"] == 1))
+        closed = and_(due_close, c["close_m"].is_not(None))
+        due_handle = and_(not_(void), or_(c["state_start"].in_(POOL_HANDLE), c["enter_handle_m"] == 1))
+        handled = and_(due_handle, c["handled_m"].is_not(None))
+        filed = c["file_m"].is_not(None)
+        dispatched = c["dispatch_m"].is_not(None)
+        returned = and_(dispatched, c["give_back_m"].is_not(None), c["give_back_m"] > c["dispatch_m"])
+        reworked = and_(due_close, c["failed_m"] == 1)
+        first_late, filing_late = c["first_late"], c["first_filing_late"]
+        return {
+            "received": _flag(c["received_m"] == 1),
             "filed": _flag(filed),
-            "filed_on_time": _flag(and_(filed, or_(f.first_filing_late.is_(None), f.first_filing_late > f.file_p))),
-            "public_filed": _flag(and_(filed, cases.c.source.in_(list(public_sources)))),
+            "filed_on_time": _flag(and_(filed, or_(filing_late.is_(None), filing_late > c["file_m"]))),
             "dispatched": _flag(dispatched),
             "accurate_dispatched": _flag(and_(dispatched, not_(returned))),
             "returned": _flag(returned),
             "due_handle": _flag(due_handle),
             "handled": _flag(handled),
-            "handled_on_time": _flag(and_(handled, or_(f.first_late.is_(None), f.first_late > f.handled_p))),
-            "extended": _flag(and_(due_handle, f.extended_p == 1)),
+            "handled_on_time": _flag(and_(handled, or_(first_late.is_(None), first_late > c["handled_m"]))),
+            "extended": _flag(and_(due_handle, c["extended_m"] == 1)),
             "overdue_waiting": _flag(
                 and_(
                     due_handle,
-                    ee.c.to_state.in_(POOL_HANDLE),
-                    f.last_late.is_not(None),
-                    f.last_late > f.last_enter_handle,
+                    c["state_end"].in_(POOL_HANDLE),
+                    c["last_late"].is_not(None),
+                    c["last_late"] > c["last_enter_handle"],
                 )
             ),
             "due_close": _flag(due_close),
             "closed": _flag(closed),
-            "closed_on_time": _flag(and_(closed, or_(f.first_late.is_(None), f.first_late > f.close_p))),
+            "closed_on_time": _flag(and_(closed, or_(first_late.is_(None), first_late > c["close_m"]))),
             "reworked": _flag(reworked),
-            "reworked3": _flag(and_(reworked, f.fails >= 3)),
-            "deferred": _flag(and_(due_close, not_(closed), ee.c.to_state == "deferred")),
-            "hung": _flag(and_(due_close, not_(closed), ee.c.to_state == "hung")),
+            "reworked3": _flag(and_(reworked, c["fails"] >= 3)),
+            "deferred": _flag(and_(due_close, not_(closed), c["state_end"] == "deferred")),
+            "hung": _flag(and_(due_close, not_(closed), c["state_end"] == "hung")),
+            "hours": case((handled, self._hours(c["handled_at_m"], c["first_dispatch_at"])), else_=None),
         }
+
+    def derived_facts(self, cases: Callable[[Any], ColumnElement[bool]]) -> Select[Any]:
+        """The fact rows (columns of ``CaseFact``) of the cases whose id matches ``cases``, from their events:
+        one pass grouping the events by case and month, then running values along each case's months."""
+        ev = CaseEvent.__table__.alias("ev")
+        month = self.month_key(ev.c.at)
+        late = and_(ev.c.action == "escalate", ev.c.from_state.in_(POOL_HANDLE))
+        filing_late = and_(ev.c.action == "escalate", ev.c.from_state == "reported")
+        handled_event = and_(ev.c.action == "feedback", ev.c.to_state == "handled")
+        enters_handle = _enters(ev, POOL_HANDLE)
+        g = (
+            select(
+                ev.c.case_id,
+                month.label("month"),
+                func.max(ev.c.id).label("last_id"),
+                func.max(_when(ev.c.action == "report", 1)).label("received_m"),
+                func.min(_when(ev.c.action == "file", ev.c.id)).label("file_m"),
+                func.min(_when(ev.c.action == "dispatch", ev.c.id)).label("dispatch_m"),
+                func.max(_when(ev.c.action == "give_back", ev.c.id)).label("give_back_m"),
+                func.max(_when(_enters(ev, POOL_CLOSE), 1)).label("enter_close_m"),
+                func.max(_when(enters_handle, 1)).label("enter_handle_m"),
+                func.max(_when(ev.c.action == "close", ev.c.id)).label("close_m"),
+                func.max(_when(handled_event, ev.c.id)).label("handled_m"),
+                func.max(_when(handled_event, ev.c.at)).label("handled_at_m"),
+                func.max(_when(ev.c.action == "verify_fail", 1)).label("failed_m"),
+                func.max(_when(ev.c.action == "approve_extension", 1)).label("extended_m"),
+                func.min(_when(ev.c.action == "dispatch", ev.c.at)).label("dispatch_at_m"),
+                func.min(_when(late, ev.c.id)).label("first_late_m"),
+                func.max(_when(late, ev.c.id)).label("last_late_m"),
+                func.min(_when(filing_late, ev.c.id)).label("filing_late_m"),
+                func.max(_when(enters_handle, ev.c.id)).label("enter_handle_id_m"),
+                func.sum(_when(ev.c.action == "verify_fail", 1)).label("fails_m"),
+            )
+            .where(cases(ev.c.case_id))
+            .group_by(ev.c.case_id, month)
+        ).subquery("g")
+        ee = CaseEvent.__table__.alias("ee")
+        by_case: dict[str, Any] = {"partition_by": g.c.case_id, "order_by": g.c.month}
+        w = (
+            select(
+                g.c.case_id,
+                g.c.month,
+                func.lead(g.c.month).over(**by_case).label("next_month"),
+                func.lag(ee.c.to_state).over(**by_case).label("state_start"),
+                ee.c.to_state.label("state_end"),
+                *(g.c[name] for name in RAW_MONTH),
+                func.min(g.c.dispatch_at_m).over(**by_case).label("first_dispatch_at"),
+                func.min(g.c.first_late_m).over(**by_case).label("first_late"),
+                func.max(g.c.last_late_m).over(**by_case).label("last_late"),
+                func.min(g.c.filing_late_m).over(**by_case).label("first_filing_late"),
+                func.max(g.c.enter_handle_id_m).over(**by_case).label("last_enter_handle"),
+                func.sum(g.c.fails_m).over(**by_case).label("fails"),
+            ).select_from(g.join(ee, ee.c.id == g.c.last_id))
+        ).subquery("w")
+        flags = self.fact_flags(w.c)
+        # a later month without events: nothing happens in it, the state stays the one the month ended in
+        quiet = {**dict.fromkeys(RAW_MONTH, literal_column("NULL", Integer)), "state_start": w.c.state_end}
+        carry = self.fact_flags({**{k: w.c[k] for k in (*RAW_CUMULATIVE, "state_end")}, **quiet})
+        carry_until = case(
+            (w.c.next_month.is_not(None), w.c.next_month), (w.c.state_end.in_(OPEN_STATES), OPEN_END), else_=NO_CARRY
+        )
+        return select(
+            w.c.case_id,
+            w.c.month,
+            carry_until.label("carry_until"),
+            w.c.state_start,
+            w.c.state_end,
+            *(w.c[name] for name in (*RAW_MONTH, *RAW_CUMULATIVE)),
+            *(flags[name].label(name) for name in (*FACT_FLAGS, "hours")),
+            *(carry[name].label(f"carry_{name}") for name in CARRY_FLAGS),
+        )
+
+    def _pending(self) -> Select[Any]:
+        """The cases with an event the stored facts have not read yet (derived afresh when read)."""
+        mark = select(func.coalesce(func.max(FactMark.event_id), 0)).scalar_subquery()
+        return select(CaseEvent.case_id).where(CaseEvent.id > mark)
+
+    def case_facts(
+        self,
+        start: datetime,
+        end: datetime,
+        months: tuple[int, int],
+        scope: Sequence[str] | None,
+        public_sources: Sequence[str],
+        emergency_severity: int,
+    ) -> Subquery:
+        """One row per case that matters to the period [start, end) = the months ``months`` (first, last):
+        its keys and a 0/1 column per count. Cases with events in the period count from their fact rows of
+        the period; cases without, from the carry flags of their last row before it (when still open at its
+        start, by the case row as before the facts existed). Stored rows of cases with unread events are
+        replaced by rows derived from their events."""
+        first, last = months
+        stored = CaseFact.__table__
+        pending = self._pending()
+        fresh = self.derived_facts(lambda case_id: case_id.in_(pending)).subquery("fresh")
+        sources = [(stored, stored.c.case_id.not_in(pending)), (fresh, true())]
+        hours = cast(null(), Float).label("hours")
+        parts: list[Select[Any]] = [
+            select(
+                rows.c.case_id,
+                literal_column("1", Integer).label("carry"),
+                *(
+                    rows.c[f"carry_{n}"].label(n) if n in CARRY_FLAGS else literal_column("0", Integer).label(n)
+                    for n in FACT_FLAGS
+                ),
+                hours,
+            ).where(rows.c.month < first, rows.c.carry_until > last, fresh_or_not)
+            for rows, fresh_or_not in sources
+        ]
+        if first == last:
+            parts += [
+                select(
+                    rows.c.case_id,
+                    literal_column("0", Integer).label("carry"),
+                    *(rows.c[n] for n in (*FACT_FLAGS, "hours")),
+                ).where(rows.c.month == first, fresh_or_not)
+                for rows, fresh_or_not in sources
+            ]
+        else:
+            parts.append(self._combined(sources, first, last))
+        r = union_all(*parts).subquery("r")
+        cases = Case.__table__
+        still_open = and_(
+            cases.c.created_at < start,
+            or_(cases.c.closed_at.is_(None), cases.c.closed_at >= end),
+            not_(and_(cases.c.state.in_(VOID), cases.c.updated_at < start)),
+        )
+        counts = {name: r.c[name] for name in FACT_FLAGS}
+        counts["public_filed"] = _flag(and_(r.c.filed == 1, cases.c.source.in_(list(public_sources))))
         statement = (
             select(
                 cases.c.id.label("case_id"),
@@ -201,17 +323,82 @@ class EvaluationRepository:
                 cases.c.unit_id,
                 cases.c.reporter_person_id,
                 _flag(cases.c.severity >= emergency_severity).label("urgent"),
-                *(value.label(name) for name, value in columns.items()),
-                case((handled, self._hours(f.handled_at, f.first_dispatch_at)), else_=None).label("hours"),
+                *(counts[name].label(name) for name in Counts.KEYS),
+                r.c.hours,
             )
-            .select_from(
-                facts.join(cases, cases.c.id == f.case_id)
-                .outerjoin(es, es.c.id == f.before_start)
-                .join(ee, ee.c.id == f.last_id)
-            )
-            .where(under(scope, cases.c.path) if scope is not None else true())
+            .select_from(r.join(cases, cases.c.id == r.c.case_id))
+            .where(or_(r.c.carry == 0, still_open), under(scope, cases.c.path) if scope is not None else true())
         )
         return statement.subquery("d")
+
+    def _combined(self, sources: Sequence[tuple[Any, ColumnElement[bool]]], first: int, last: int) -> Select[Any]:
+        """A period of several months: each case's rows of those months combined (earliest and latest
+        values; the running ones only grow or shrink), then counted like one month."""
+        raw = union_all(
+            *(
+                select(
+                    rows.c.case_id, rows.c.month, rows.c.state_start, rows.c.state_end, *(rows.c[n] for n in RAW)
+                ).where(rows.c.month >= first, rows.c.month <= last, fresh_or_not)
+                for rows, fresh_or_not in sources
+            )
+        ).subquery("pr")
+        tagged = cast(raw.c.month, String)
+        by_max = {
+            "received_m": func.max, "give_back_m": func.max, "enter_close_m": func.max, "enter_handle_m": func.max,
+            "close_m": func.max, "handled_m": func.max, "handled_at_m": func.max, "failed_m": func.max,
+            "extended_m": func.max, "last_late": func.max, "last_enter_handle": func.max, "fails": func.max,
+        }  # fmt: skip
+        combined = (
+            select(
+                raw.c.case_id,
+                func.nullif(func.substr(func.min(tagged + func.coalesce(raw.c.state_start, "")), 7), "").label(
+                    "state_start"
+                ),
+                func.substr(func.max(tagged + raw.c.state_end), 7).label("state_end"),
+                *(by_max.get(n, func.min)(raw.c[n]).label(n) for n in RAW),
+            ).group_by(raw.c.case_id)
+        ).subquery("pc")
+        flags = self.fact_flags(combined.c)
+        return select(
+            combined.c.case_id,
+            literal_column("0", Integer).label("carry"),
+            *(flags[n].label(n) for n in (*FACT_FLAGS, "hours")),
+        )
+
+    # keeping the stored facts up to date ----------------------------------------------------------
+    def fact_mark(self) -> int:
+        return int(self.session.scalar(select(func.coalesce(func.max(FactMark.event_id), 0))) or 0)
+
+    def last_event_id(self) -> int:
+        return int(self.session.scalar(select(func.coalesce(func.max(CaseEvent.id), 0))) or 0)
+
+    def touched_cases(self, after: int, upto: int) -> tuple[int, int] | None:
+        """The smallest and greatest case id with an event in (after, upto], if any."""
+        lo, hi = self.session.execute(
+            select(func.min(CaseEvent.case_id), func.max(CaseEvent.case_id)).where(
+                CaseEvent.id > after, CaseEvent.id <= upto
+            )
+        ).one()
+        return None if lo is None else (int(lo), int(hi))
+
+    def refresh_facts(self, after: int, upto: int, lo: int, hi: int) -> None:
+        """Derive afresh the fact rows of the cases with ids in [lo, hi] that have an event in (after, upto]."""
+        touched = select(CaseEvent.case_id).where(
+            CaseEvent.id > after, CaseEvent.id <= upto, CaseEvent.case_id.between(lo, hi)
+        )
+        rows = CaseFact.__table__
+        self.session.execute(delete(rows).where(rows.c.case_id.between(lo, hi), rows.c.case_id.in_(touched)))
+        derived = self.derived_facts(lambda case_id: and_(case_id.between(lo, hi), case_id.in_(touched)))
+        self.session.execute(insert(rows).from_select([c.name for c in rows.columns], derived))
+
+    def set_fact_mark(self, upto: int, now: datetime) -> None:
+        """Move the mark forward (never back: another process may have gone further)."""
+        mark = self.session.get(FactMark, 1)
+        if mark is None:
+            self.session.add(FactMark(id=1, event_id=upto, updated_at=now))
+        elif mark.event_id < upto:
+            mark.event_id, mark.updated_at = upto, now
+        self.session.flush()
 
     def figures(self, facts: Subquery, levels: Sequence[str]) -> tuple[list[Leaf], dict[tuple[str, str], float]]:
         """The leaf sums and the P90s of one period in one statement: the per-case rows are computed once
@@ -259,46 +446,6 @@ class EvaluationRepository:
             else:
                 p90[(str(row["lvl"]), str(row["k"]))] = float(row["p90"])
         return leaves, p90
-
-    def leaves(self, facts: Subquery) -> list[Leaf]:
-        """The counts summed per leaf group (a few thousand rows at most for a county)."""
-        keys = [facts.c[k] for k in LEAF_KEYS]
-        statement = select(
-            *keys,
-            *(func.sum(facts.c[name]).label(name) for name in Counts.KEYS),
-            func.sum(facts.c.hours).label("handle_hours"),
-        ).group_by(*keys)
-        leaves = []
-        for row in self.session.execute(statement).mappings():
-            counts = Counts.from_mapping({name: row[name] or 0 for name in (*Counts.KEYS, "handle_hours")})
-            leaves.append(Leaf(tuple(row[k] for k in LEAF_KEYS), counts))
-        return leaves
-
-    def p90(self, facts: Subquery, levels: Sequence[str]) -> dict[tuple[str, str], float]:
-        """Nearest-rank P90 of the handling hours per (level, key), by a window over the handled cases."""
-        handled = select(*(facts.c[k] for k in LEVEL_COLUMNS.values()), facts.c.hours.label("hours")).where(
-            facts.c.hours.is_not(None)
-        )
-        hours = handled.cte("h")
-        parts = []
-        for level in levels:
-            column = literal("") if level == "county" else hours.c[LEVEL_COLUMNS[level]]
-            parts.append(select(literal(level).label("lvl"), column.cast(String).label("k"), hours.c.hours))
-        if not parts:
-            return {}
-        stacked = union_all(*parts).subquery("u")
-        window = (stacked.c.lvl, stacked.c.k)
-        ranked = select(
-            stacked.c.lvl,
-            stacked.c.k,
-            stacked.c.hours,
-            func.row_number().over(partition_by=window, order_by=stacked.c.hours).label("rn"),
-            func.count().over(partition_by=window).label("n"),
-        ).subquery("r")
-        statement = select(ranked.c.lvl, ranked.c.k, ranked.c.hours).where(
-            ranked.c.rn == (ranked.c.n * 9 + 9) // 10, ranked.c.k.is_not(None)
-        )
-        return {(str(lvl), str(k)): float(h) for lvl, k, h in self.session.execute(statement)}
 
     def drill(
         self, facts: Subquery, count: str, conditions: Sequence[ColumnElement[bool]], limit: int, offset: int
@@ -360,52 +507,34 @@ class EvaluationRepository:
         }
 
     # live figures of the cockpit (case rows, not events) ----------------------------------------------
-    def open_by_area(self, column: str, scope: Sequence[str], now: datetime) -> dict[str, tuple[int, int]]:
-        """area code → (open cases, overdue open cases) now."""
-        key = Case.__table__.c[column]
-        overdue = and_(Case.state.in_(CLOCKED), Case.deadline_at < now)
-        statement = (
-            select(key, func.count(), func.sum(_flag(overdue)))
-            .where(Case.state.in_(OPEN_STATES), scoped(scope, Case.path), key.is_not(None))
-            .group_by(key)
-        )
-        return {str(k): (int(n), int(o or 0)) for k, n, o in self.session.execute(statement)}
-
-    def live_counters(self, scope: Sequence[str], now: datetime, day_start: datetime) -> dict[str, int]:
-        due_soon = now + timedelta(days=1)
+    def open_groups(self, child: str, area: Mapping[str, str], scope: Sequence[str], now: datetime) -> list[OpenGroup]:
+        """The open cases now, counted by state, child area (``child``: a case column) and category, inside
+        ``area`` (case column → value: the area's township and village) and the scope. One pass over the
+        covering index ``ix_case_record_open`` (state, township, category first: for the county the groups
+        come out in index order, no sort); at most states × areas × categories rows."""
         c = Case.__table__.c
-        open_case = c.state.in_(OPEN_STATES)
-        statement = select(
-            func.count(),
-            func.sum(_flag(and_(c.state.in_(CLOCKED), c.deadline_at < now))),
-            func.sum(_flag(and_(c.state.in_(CLOCKED), c.deadline_at >= now, c.deadline_at < due_soon))),
-            func.sum(_flag(c.overdue_handled_for.is_not(None))),
-            func.sum(_flag(c.state == "deferred")),
-            func.sum(_flag(c.state == "hung")),
-            func.sum(_flag(c.state == "reported")),
-        ).where(open_case, scoped(scope, c.path))
-        total, overdue, soon_n, escalated, deferred, hung, waiting = self.session.execute(statement).one()
-        ev = CaseEvent.__table__.c
-        today: dict[str, int] = {
-            str(action): int(n)
-            for action, n in self.session.execute(
-                select(ev.action, func.count())
-                .select_from(CaseEvent.__table__.join(Case.__table__, Case.__table__.c.id == ev.case_id))
-                .where(ev.at >= day_start, ev.action.in_(["report", "close"]), scoped(scope, c.path))
-                .group_by(ev.action)
+        clocked = c.state.in_(CLOCKED)
+        due_soon = now + timedelta(days=1)
+        statement = (
+            select(
+                c.state,
+                c[child],
+                c.category_code,
+                func.count(),
+                func.sum(_flag(and_(clocked, c.deadline_at < now))),
+                func.sum(_flag(and_(clocked, c.deadline_at >= now, c.deadline_at < due_soon))),
+                func.count(c.overdue_handled_for),
             )
-        }
-        return {
-            "open": int(total or 0),
-            "overdue": int(overdue or 0),
-            "due_soon": int(soon_n or 0),
-            "supervised": int(escalated or 0),
-            "deferred": int(deferred or 0),
-            "hung": int(hung or 0),
-            "waiting": int(waiting or 0),
-            "reported_today": int(today.get("report", 0)),
-            "closed_today": int(today.get("close", 0)),
-        }
+            .where(c.state.in_(OPEN_STATES), *(c[column] == value for column, value in area.items()))
+            .where(scoped(scope, c.path))
+            .group_by(c.state, c[child], c.category_code)
+        )
+        return [
+            OpenGroup(
+                str(state), None if key is None else str(key), str(category), int(n), int(o or 0), int(d or 0), int(e)
+            )
+            for state, key, category, n, o, d, e in self.session.execute(statement)
+        ]
 
     def overdue_cases(self, scope: Sequence[str], now: datetime, limit: int) -> list[dict[str, Any]]:
         """The longest-overdue open cases (督办 first): a fixed number of rows."""
@@ -418,35 +547,23 @@ class EvaluationRepository:
         )
         return [dict(row) for row in self.session.execute(statement).mappings()]
 
-    def open_by_major(self, scope: Sequence[str]) -> dict[str, int]:
-        c = Case.__table__.c
-        major = func.substr(c.category_code, 1, 2)
-        statement = select(major, func.count()).where(c.state.in_(OPEN_STATES), scoped(scope, c.path)).group_by(major)
-        return {str(k): int(n) for k, n in self.session.execute(statement)}
-
     def event_counts(
         self, scope: Sequence[str], bounds: Sequence[tuple[datetime, datetime]], actions: Sequence[str]
     ) -> list[dict[str, int]]:
-        """Per period (consecutive months, as UTC bounds), how many events of each action: one GROUP BY over
-        the (action, at) index, by the month in Beijing time."""
+        """Per period (UTC bounds), how many events of each action: a range count over the (action, at) index
+        per period, nothing computed per event."""
         ev = CaseEvent.__table__.c
         c = Case.__table__.c
-        if self.dialect == "sqlite":
-            month = func.strftime("%Y-%m", ev.at, "+8 hours")
-        else:
-            month = func.to_char(func.timezone("Asia/Shanghai", ev.at), "YYYY-MM")
-        statement = (
-            select(month.label("month"), ev.action, func.count())
-            .where(ev.action.in_(list(actions)), ev.at >= bounds[0][0], ev.at < bounds[-1][1])
-            .group_by(month, ev.action)
-        )
+        base = select(ev.action, func.count()).where(ev.action.in_(list(actions))).group_by(ev.action)
         if scope and not any(path.count("/") == 1 for path in scope):
-            statement = statement.select_from(CaseEvent.__table__.join(Case.__table__, c.id == ev.case_id)).where(
+            base = base.select_from(CaseEvent.__table__.join(Case.__table__, c.id == ev.case_id)).where(
                 scoped(scope, c.path)
             )
-        found = {(str(m), str(a)): int(n) for m, a, n in self.session.execute(statement)}
-        keys = [(start + timedelta(hours=8)).strftime("%Y-%m") for start, _end in bounds]
-        return [{a: found.get((k, a), 0) for a in actions} for k in keys]
+        counted = []
+        for start, end in bounds:
+            found = {str(action): int(n) for action, n in self.session.execute(base.where(ev.at >= start, ev.at < end))}
+            counted.append({a: found.get(a, 0) for a in actions})
+        return counted
 
     def active_warnings(self) -> dict[str, int]:
         """Active warnings by colour (the warning module's table)."""

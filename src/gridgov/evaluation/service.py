@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from gridgov.errors import InvalidInput, NotFound
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, LevelRule, Peer, Rules
 from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rate, RuleSet, rates
 from gridgov.evaluation.periods import Period, recent_months
-from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository
+from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository, OpenGroup
 from gridgov.evaluation.scoring import Colour, Entry, Scheme, assign_flags, rank, score
 from gridgov.kit.time import utcnow
 
@@ -145,7 +145,29 @@ class EvaluationService:
     def _facts(self, period: Period, scope: Sequence[str] | None) -> Any:
         rules = self.rules_document
         start, end = period.bounds()
-        return self.repo.case_facts(start, end, scope, rules.public_sources, rules.emergency_min_severity)
+        months = (period.month_keys[0], period.month_keys[-1])
+        return self.repo.case_facts(start, end, months, scope, rules.public_sources, rules.emergency_min_severity)
+
+    # the stored facts ---------------------------------------------------------------------------------
+    def catch_up(
+        self, upto: int | None = None, *, batch: int = 50_000, between: Callable[[], None] | None = None
+    ) -> int:
+        """Bring the stored facts up to event ``upto`` (default: the last event): the cases with newer events
+        are derived afresh from all their events, ``batch`` case ids at a time (``between`` runs after each
+        batch: the periodic task commits there), then the mark moves. Returns how many events were read."""
+        after = self.repo.fact_mark()
+        upto = self.repo.last_event_id() if upto is None else upto
+        if upto <= after:
+            return 0
+        touched = self.repo.touched_cases(after, upto)
+        if touched is not None:
+            for lo in range(touched[0], touched[1] + 1, batch):
+                self.repo.refresh_facts(after, upto, lo, min(lo + batch - 1, touched[1]))
+                self.session.flush()
+                if between is not None:
+                    between()
+        self.repo.set_fact_mark(upto, self.clock())
+        return upto - after
 
     def evaluate(self, period: Period, scope: Sequence[str] | None, *, cached: bool = True) -> Evaluation:
         """Every unit's counts for a period; ``scope`` None = the whole database (reports, the monthly run)."""
@@ -361,7 +383,9 @@ class CockpitService(EvaluationService):
         child_level = CHILD_LEVEL[kind]
         period = period or Period.month_of(now).previous()
         children = self.repo.children(area_code, child_level.value)
-        live = self.repo.open_by_area(LEVEL_COLUMNS[child_level.value], scope, now)
+        ancestors = path.strip("/").split("/")[1:]
+        within = dict(zip(("township_code", "village_code"), ancestors, strict=False))
+        live = summarise_open(self.repo.open_groups(LEVEL_COLUMNS[child_level.value], within, scope, now))
         _rules_name, rules = self.rule_set()
         scheme_name, scheme = self.scheme()
         evaluation = self.evaluate(period, tuple(principal.scope_paths)) if with_evaluation else None
@@ -373,7 +397,7 @@ class CockpitService(EvaluationService):
         rows = []
         for child_code, child_name, _child_path in children:
             unit = evaluation.units.get(child_level, {}).get(child_code) if evaluation else None
-            open_n, overdue_n = live.get(child_code, (0, 0))
+            open_n, overdue_n = live.areas.get(child_code, (0, 0))
             unit_rates = unit.rates(rules) if unit else {}
             ranked = ranking.get(child_code)
             values: dict[str, Any] = {"open": open_n, "overdue": overdue_n}
@@ -408,7 +432,7 @@ class CockpitService(EvaluationService):
             "period_label": period.label,
             "indicator": indicator,
             "indicators": cockpit_indicators(),
-            "counters": self.repo.live_counters(scope, now, _day_start(now)),
+            "counters": {**live.counters, **self._today(scope, now)},
             "children": rows,
             "child_level": child_level.value,
             "trend": {
@@ -416,10 +440,7 @@ class CockpitService(EvaluationService):
                 "received": [c["report"] for c in counts],
                 "closed": [c["close"] for c in counts],
             },
-            "majors": [
-                {"code": k, "name": majors.get(k, k), "open": n}
-                for k, n in sorted(self.repo.open_by_major(scope).items())
-            ],
+            "majors": [{"code": k, "name": majors.get(k, k), "open": n} for k, n in sorted(live.majors.items())],
             "overdue": [
                 {**row, "deadline_at": row["deadline_at"].isoformat() if row["deadline_at"] else None}
                 for row in self.repo.overdue_cases(scope, now, 10)
@@ -429,6 +450,41 @@ class CockpitService(EvaluationService):
             "scheme": scheme_name,
             "evaluated": evaluation is not None,
         }
+
+    def _today(self, scope: Sequence[str], now: datetime) -> dict[str, int]:
+        (today,) = self.repo.event_counts(
+            scope, [(_day_start(now), _day_start(now) + timedelta(days=1))], ["report", "close"]
+        )
+        return {"reported_today": today["report"], "closed_today": today["close"]}
+
+
+@dataclass(frozen=True)
+class OpenFigures:
+    areas: dict[str, tuple[int, int]]
+    """Child area → (open, overdue)."""
+    counters: dict[str, int]
+    majors: dict[str, int]
+    """Major category (two digits) → open cases."""
+
+
+def summarise_open(groups: Sequence[OpenGroup]) -> OpenFigures:
+    """The cockpit's live figures from the open cases counted by state, area and category (pure)."""
+    areas: dict[str, tuple[int, int]] = {}
+    majors: dict[str, int] = {}
+    counters = dict.fromkeys(("open", "overdue", "due_soon", "supervised", "deferred", "hung", "waiting"), 0)
+    by_state = {"deferred": "deferred", "hung": "hung", "reported": "waiting"}
+    for g in groups:
+        if g.area is not None:
+            open_n, overdue_n = areas.get(g.area, (0, 0))
+            areas[g.area] = (open_n + g.open, overdue_n + g.overdue)
+        majors[g.category[:2]] = majors.get(g.category[:2], 0) + g.open
+        counters["open"] += g.open
+        counters["overdue"] += g.overdue
+        counters["due_soon"] += g.due_soon
+        counters["supervised"] += g.supervised
+        if g.state in by_state:
+            counters[by_state[g.state]] += g.open
+    return OpenFigures(areas, counters, majors)
 
 
 _month_cache: dict[tuple[str, tuple[str, ...], str], tuple[float, dict[str, int]]] = {}

@@ -1,4 +1,5 @@
-"""Periodic work of the evaluation: the monthly run, and the report command's writer."""
+"""Periodic work of the evaluation: the per-case facts' catch-up, the monthly run, and the report command's
+writer."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from gridgov.db import Database
 from gridgov.errors import AppError
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.report import collect, render_pdf, render_xlsx
-from gridgov.evaluation.repository import RecordRepository
+from gridgov.evaluation.repository import EvaluationRepository, RecordRepository
 from gridgov.evaluation.service import EvaluationService, flags_of
 from gridgov.kit.time import utcnow
 
@@ -33,6 +35,56 @@ def write_report(database: Database, period_text: str, out: Path, township: str 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return len(data)
+
+
+FACTS_LOCK = 3301115  # PostgreSQL advisory lock class of the facts' catch-up (an int4)
+
+
+def catch_up_facts(database: Database, now: datetime) -> int:
+    """Bring the stored per-case facts up to the last committed event (the periodic job; the monthly run
+    calls it too). Figures never wait for it: cases with events it has not read are derived when read.
+
+    Safe with several processes: on PostgreSQL one process at a time (an advisory lock on its own connection,
+    unlocked before that connection goes back to the pool), and the mark stops at an event id below which
+    every event is committed (``LOCK TABLE … IN SHARE MODE`` waits for the case writes in flight, for at most
+    half a second, and is released at once); on SQLite every batch is one ``BEGIN IMMEDIATE`` transaction and
+    ids are handed out under the write lock. Returns how far the mark moved (event ids)."""
+    if database.engine.dialect.name != "postgresql":
+        return _catch_up(database, now)
+    with database.engine.connect() as leader:
+        got = leader.scalar(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": FACTS_LOCK})
+        leader.commit()
+        if not got:
+            return 0
+        try:
+            return _catch_up(database, now)
+        finally:
+            leader.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": FACTS_LOCK})
+            leader.commit()
+
+
+def _catch_up(database: Database, now: datetime) -> int:
+    with database.sessions() as session:
+        repo = EvaluationRepository(session)
+        if session.get_bind().dialect.name == "postgresql":
+            try:
+                session.execute(text("SET LOCAL lock_timeout = '500ms'"))
+                session.execute(text("LOCK TABLE case_event IN SHARE MODE"))
+            except OperationalError:  # a long case write in flight: try again next time
+                session.rollback()
+                return 0
+        upto = repo.last_event_id()
+        session.commit()
+    with database.sessions() as session:
+
+        def commit() -> None:
+            session.commit()
+            _write_lock(session)
+
+        _write_lock(session)
+        moved = EvaluationService(session, clock=lambda: now).catch_up(upto, between=commit)
+        session.commit()
+    return moved
 
 
 STALE = timedelta(hours=1)
@@ -69,6 +121,7 @@ def monthly_run(database: Database, now: datetime, kind: str = "monthly") -> int
     detail: dict[str, object] = {}
     state = "done"
     try:
+        catch_up_facts(database, now)
         # everything is computed in a reading transaction; the writes come after, in a short one
         with database.sessions() as session:
             service = EvaluationService(session, clock=lambda: now)
