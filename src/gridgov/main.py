@@ -35,7 +35,7 @@ from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation import api as evaluation_api
 from gridgov.evaluation import pages as evaluation_pages
 from gridgov.evaluation import records_api as evaluation_records
-from gridgov.evaluation.tasks import monthly_run
+from gridgov.evaluation.tasks import catch_up_facts, monthly_run
 from gridgov.geo import api as geo_api
 from gridgov.kit.periodic import Periodic
 from gridgov.kit.time import utcnow
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             jobs.append(Periodic("overdue-sweep", settings.sweep_seconds, overdue))
         if settings.sweep_seconds > 0:
             jobs.append(Periodic("evaluation-monthly", 3600, partial(_monthly_evaluation, app)))
+            jobs.append(Periodic("evaluation-facts", 60, lambda: catch_up_facts(app.state.db, app.state.clock())))
         if settings.notify_seconds > 0:
             jobs.append(Periodic("notify", settings.notify_seconds, partial(_notify_round, app)))
         evaluator = WarningEvaluator(app.state.db, settings, lambda: app.state.clock(), app.state.calendar)
