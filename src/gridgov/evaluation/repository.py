@@ -34,7 +34,6 @@ from sqlalchemy import (
     extract,
     func,
     insert,
-    literal,
     literal_column,
     not_,
     null,
@@ -58,7 +57,6 @@ POOL_HANDLE = ("dispatched", "handling")
 VOID = ("cancelled", "merged")
 OPEN_STATES = ("reported", "filed", "dispatched", "handling", "handled", "verified", "deferred", "hung")
 CLOCKED = ("reported", "filed", "dispatched", "handling")
-LEAF_KEYS = ("township_code", "village_code", "grid_code", "unit_id", "reporter_person_id", "urgent")
 FACT_FLAGS = tuple(name for name in Counts.KEYS if name != "public_filed")
 """The counts stored per case and month (监督举报 depends on the configured sources: counted when read)."""
 CARRY_FLAGS = ("due_handle", "overdue_waiting", "due_close", "deferred", "hung")
@@ -92,9 +90,13 @@ class OpenGroup:
 
 
 @dataclass(frozen=True)
-class Leaf:
-    keys: tuple[Any, ...]
-    """(township_code, village_code, grid_code, unit_id, reporter_person_id, urgent)."""
+class LevelSum:
+    """The counts of one grid (``kind`` area: township, village, grid codes), unit (its id) or reporter (its
+    person id) over its emergency cases or over the others."""
+
+    kind: str
+    keys: tuple[str | None, ...]
+    urgent: bool
     counts: Counts
 
 
@@ -400,52 +402,48 @@ class EvaluationRepository:
             mark.event_id, mark.updated_at = upto, now
         self.session.flush()
 
-    def figures(self, facts: Subquery, levels: Sequence[str]) -> tuple[list[Leaf], dict[tuple[str, str], float]]:
-        """The leaf sums and the P90s of one period in one statement: the per-case rows are computed once
-        (a CTE used twice is materialised on SQLite and PostgreSQL), then summed per leaf group and, ranked
-        by a window, read at the 90th percentile per (level, key)."""
+    def figures(self, facts: Subquery) -> tuple[list[LevelSum], list[tuple[tuple[str, ...], float]]]:
+        """The sums of one period, per area (township, village, grid), per unit and per reporter, each split
+        by emergency or not, in one statement over the per-case rows computed once (a CTE used more than
+        once is materialised on SQLite and PostgreSQL): a few thousand rows back, whatever the case count.
+        Also the handling hours of the handled cases, ascending, with their keys (township, village, grid,
+        unit, reporter): one number per case, for the nearest-rank P90s (a window per level in SQLite cost
+        several times the whole sum)."""
         d = facts.element.cte("d")
-        keys = [d.c[k] for k in LEAF_KEYS]
         sums = [*(func.sum(d.c[name]).label(name) for name in Counts.KEYS), func.sum(d.c.hours).label("handle_hours")]
-        leaf_part = select(
-            literal("leaf").label("kind"),
-            *keys,
-            *sums,
-            null().label("lvl"),
-            null().label("k"),
-            null().label("p90"),
-        ).group_by(*keys)
-        hours = select(*(d.c[k] for k in LEVEL_COLUMNS.values()), d.c.hours).where(d.c.hours.is_not(None)).cte("h")
-        parts = []
-        for level in levels:
-            column = literal("") if level == "county" else hours.c[LEVEL_COLUMNS[level]]
-            parts.append(select(literal(level).label("lvl"), column.cast(String).label("k"), hours.c.hours))
-        stacked = union_all(*parts).subquery("u")
-        window = (stacked.c.lvl, stacked.c.k)
-        ranked = select(
-            stacked.c.lvl,
-            stacked.c.k,
-            stacked.c.hours,
-            func.row_number().over(partition_by=window, order_by=stacked.c.hours).label("rn"),
-            func.count().over(partition_by=window).label("n"),
-        ).subquery("r")
-        p90_part = select(
-            literal("p90"),
-            *(null() for _ in LEAF_KEYS),
-            *(null() for _ in sums),
-            ranked.c.lvl,
-            ranked.c.k,
-            ranked.c.hours,
-        ).where(ranked.c.rn == (ranked.c.n * 9 + 9) // 10, ranked.c.k.is_not(None))
-        leaves: list[Leaf] = []
-        p90: dict[tuple[str, str], float] = {}
-        for row in self.session.execute(union_all(leaf_part, p90_part)).mappings():
-            if row["kind"] == "leaf":
-                counts = Counts.from_mapping({name: row[name] or 0 for name in (*Counts.KEYS, "handle_hours")})
-                leaves.append(Leaf(tuple(row[k] for k in LEAF_KEYS), counts))
-            else:
-                p90[(str(row["lvl"]), str(row["k"]))] = float(row["p90"])
-        return leaves, p90
+        groups = {
+            "area": (d.c.township_code, d.c.village_code, d.c.grid_code),
+            "unit": (d.c.unit_id, null(), null()),
+            "member": (d.c.reporter_person_id, null(), null()),
+        }
+        parts = [
+            select(
+                literal_column(f"'{kind}'").label("kind"),
+                *(cast(key, String).label(f"k{i}") for i, key in enumerate(keys)),
+                d.c.urgent,
+                *sums,
+            )
+            .where(keys[0].is_not(None))
+            .group_by(*keys, d.c.urgent)
+            for kind, keys in groups.items()
+        ]
+        found = [
+            LevelSum(
+                str(row["kind"]),
+                (row["k0"], row["k1"], row["k2"]),
+                bool(row["urgent"]),
+                Counts.from_mapping({name: row[name] or 0 for name in (*Counts.KEYS, "handle_hours")}),
+            )
+            for row in self.session.execute(union_all(*parts)).mappings()
+        ]
+        keys = [cast(d.c[column], String) for column in LEVEL_COLUMNS.values()]
+        hours = [
+            (tuple(keys_), float(h))
+            for *keys_, h in self.session.execute(
+                select(*keys, d.c.hours).where(d.c.hours.is_not(None)).order_by(d.c.hours)
+            )
+        ]
+        return found, hours
 
     def drill(
         self, facts: Subquery, count: str, conditions: Sequence[ColumnElement[bool]], limit: int, offset: int

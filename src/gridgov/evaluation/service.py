@@ -17,7 +17,7 @@ from gridgov.auth.principal import Principal
 from gridgov.configdata.service import load_document
 from gridgov.errors import InvalidInput, NotFound
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, LevelRule, Peer, Rules
-from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rate, RuleSet, rates
+from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rate, RuleSet, percentile_rank, rates
 from gridgov.evaluation.periods import Period, recent_months
 from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository, OpenGroup
 from gridgov.evaluation.scoring import Colour, Entry, Scheme, assign_flags, rank, score
@@ -197,59 +197,53 @@ class EvaluationService:
 
     def _compute(self, period: Period, scope: Sequence[str] | None) -> Evaluation:
         self.repo.analytics_memory()
-        facts = self._facts(period, scope)
-        leaves, p90 = self.repo.figures(facts, ["county", *LEVEL_COLUMNS])
-        raw: dict[Level, dict[str, tuple[UnitFigures, Any]]] = {level: {} for level in Level}
-        townships: set[str] = set()
-        codes: set[str] = set()
-        unit_ids: set[int] = set()
-        person_ids: set[int] = set()
-        for leaf in leaves:
-            township, village, grid, unit_id, reporter, urgent = leaf.keys
-            townships.add(township)
-            codes.update(c for c in (township, village, grid) if c)
-            if unit_id is not None:
-                unit_ids.add(int(unit_id))
-            if reporter is not None:
-                person_ids.add(int(reporter))
+        sums, hours = self.repo.figures(self._facts(period, scope))
+        areas = [s for s in sums if s.kind == "area"]
+        codes = {code for s in areas for code in s.keys if code}
         nodes = self.repo.nodes(sorted(codes))
         county_code = next((path.split("/")[0] for _n, _k, path in nodes.values()), "")
         county_name = self.repo.nodes([county_code]).get(county_code, ("", "", ""))[0] if county_code else ""
-        units = self.repo.units(sorted(unit_ids))
-        people = self.repo.people(sorted(person_ids))
+        units = self.repo.units(sorted({int(str(s.keys[0])) for s in sums if s.kind == "unit"}))
+        people = self.repo.people(sorted({int(str(s.keys[0])) for s in sums if s.kind == "member"}))
+        result: dict[Level, dict[str, UnitFigures]] = {level: {} for level in Level}
 
         def figure(level: Level, key: str, name: str, parent: str | None, tier: str = "") -> UnitFigures:
-            bucket = raw[level]
-            if key not in bucket:
-                bucket[key] = (UnitFigures(level, key, name, parent, tier), None)
-            return bucket[key][0]
+            found = result[level].get(key)
+            if found is None:
+                found = result[level][key] = UnitFigures(level, key, name, parent, tier)
+            return found
 
-        for leaf in leaves:
-            township, village, grid, unit_id, reporter, urgent = leaf.keys
-            targets = [figure(Level.county, county_code, county_name, None)]
-            targets.append(figure(Level.township, township, nodes.get(township, (township,))[0], county_code))
-            if village:
-                targets.append(figure(Level.village, village, nodes.get(village, (village,))[0], township))
-            if grid:
-                targets.append(figure(Level.grid, grid, nodes.get(grid, (grid,))[0], village or township))
-            if unit_id is not None and int(unit_id) in units:
-                code, name, kind, path = units[int(unit_id)]
-                parent = path.rstrip("/").split("/")[-1]
-                targets.append(figure(Level.unit, code, name, parent, kind))
-            if reporter is not None:
-                targets.append(figure(Level.member, str(reporter), people.get(int(reporter), str(reporter)), None))
+        for part in sums:
+            township, village, grid = part.keys
+            if part.kind == "area":
+                assert township is not None
+                targets = [
+                    figure(Level.county, county_code, county_name, None),
+                    figure(Level.township, township, nodes.get(township, (township,))[0], county_code),
+                ]
+                if village:
+                    targets.append(figure(Level.village, village, nodes.get(village, (village,))[0], township))
+                if grid:
+                    targets.append(figure(Level.grid, grid, nodes.get(grid, (grid,))[0], village or township))
+            elif part.kind == "unit":
+                if int(str(township)) not in units:
+                    continue
+                code, name, kind, path = units[int(str(township))]
+                targets = [figure(Level.unit, code, name, path.rstrip("/").split("/")[-1], kind)]
+            else:
+                key = str(township)
+                targets = [figure(Level.member, key, people.get(int(key), key), None)]
             for target in targets:
-                target.counts.add(leaf.counts)
-                if urgent:
-                    target.urgent.add(leaf.counts)
-        result: dict[Level, dict[str, UnitFigures]] = {}
-        unit_ids_by_code = {code: str(uid) for uid, (code, *_rest) in units.items()}
-        for level, bucket in raw.items():
-            result[level] = {}
-            for key, (unit, _none) in bucket.items():
-                lookup = "" if level is Level.county else unit_ids_by_code.get(key, key)
-                unit.p90_hours = p90.get((level.value, lookup))
-                result[level][key] = unit
+                target.counts.add(part.counts)
+                if part.urgent:
+                    target.urgent.add(part.counts)
+        unit_codes = {str(uid): code for uid, (code, *_rest) in units.items()}
+        for level, values in p90_by_key(hours).items():
+            for key, value in values.items():
+                code = unit_codes.get(key) if level is Level.unit else county_code if level is Level.county else key
+                found = result[level].get(code or "")
+                if found is not None:
+                    found.p90_hours = value
         return Evaluation(period, self.clock(), result)
 
     # scores and ranking -------------------------------------------------------------------------------
@@ -326,6 +320,24 @@ class EvaluationService:
         if definition is None:
             raise InvalidInput(f"未知指标 {rate_key} (unknown rate)", field="rate")
         return definition.numerator, definition.denominator, rules.get(rate_key, ()), definition.urgent
+
+
+P90_LEVELS = (Level.township, Level.village, Level.grid, Level.unit, Level.member)
+
+
+def p90_by_key(hours: Sequence[tuple[tuple[str | None, ...], float]]) -> dict[Level, dict[str, float]]:
+    """Nearest-rank P90 of the handling hours per level and key (the county: key ""), from (keys, hours) pairs
+    whose keys are (township, village, grid, unit id, reporter id) (pure)."""
+    found: dict[Level, dict[str, list[float]]] = {level: {} for level in (Level.county, *P90_LEVELS)}
+    for keys, value in hours:
+        found[Level.county].setdefault("", []).append(value)
+        for level, key in zip(P90_LEVELS, keys, strict=True):
+            if key is not None:
+                found[level].setdefault(key, []).append(value)
+    return {
+        level: {key: p for key, values in by_key.items() if (p := percentile_rank(values)) is not None}
+        for level, by_key in found.items()
+    }
 
 
 def scope_of(principal: Principal) -> tuple[str, ...]:
