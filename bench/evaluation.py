@@ -40,7 +40,7 @@ import numpy as np
 sys.path.insert(
     0, str(Path(__file__).resolve().parents[1])
 )  # tests.conftest: PostgreSQL schemas as the tests make them
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, select, text
 
 from gridgov.case.models import Case, CaseEvent
 from gridgov.case.service import save_taxonomy
@@ -304,19 +304,20 @@ def county_of(evaluation: Evaluation) -> UnitFigures:
 
 
 def add_events(db: Database, count: int) -> None:
-    """``count`` new events at NOW: cases being handled get their feedback (state updated as the service would)."""
+    """``count`` new events at NOW: open cases get a supervision (督办) entry, their state unchanged."""
     with db.session() as session:
-        ids = list(session.scalars(select(Case.id).where(Case.state == "handling").order_by(Case.id).limit(count)))
+        rows = session.execute(
+            select(Case.id, Case.state).where(Case.closed_at.is_(None), Case.state.not_in(["cancelled"])).limit(count)
+        ).all()
         first = (session.scalar(text("SELECT max(id) FROM case_event")) or 0) + 1
         session.execute(
             insert(CaseEvent),
             [
-                {"id": first + i, "case_id": cid, "action": "feedback", "from_state": "handling",
-                 "to_state": "handled", "at": NOW, "actor_name": "bench", "comment": ""}
-                for i, cid in enumerate(ids)
+                {"id": first + i, "case_id": cid, "action": "supervise", "from_state": state, "to_state": state,
+                 "at": NOW, "actor_name": "bench", "comment": ""}
+                for i, (cid, state) in enumerate(rows)
             ],
         )  # fmt: skip
-        session.execute(update(Case).where(Case.id.in_(ids)).values(state="handled", updated_at=NOW))
         if session.get_bind().dialect.name == "postgresql":
             session.execute(
                 text("SELECT setval(pg_get_serial_sequence('case_event', 'id'), (SELECT max(id) FROM case_event))")

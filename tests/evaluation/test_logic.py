@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Rules
+from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, Rules
 from gridgov.evaluation.indicators import RATES, Counts, check_rule_set, percentile_rank, rates
 from gridgov.evaluation.periods import Period, PeriodKind, recent_months
 from gridgov.evaluation.repository import OpenGroup
@@ -22,7 +22,7 @@ from gridgov.evaluation.scoring import (
     rank,
     score,
 )
-from gridgov.evaluation.service import summarise_open
+from gridgov.evaluation.service import p90_by_key, summarise_open
 
 NATIONAL = RULES.default().rule_set("national")
 JINHUA = RULES.default().rule_set("jinhua")
@@ -243,3 +243,27 @@ def test_open_figures_add_up(groups: list[OpenGroup]) -> None:
     assert sum(n for n, _o in figures.areas.values()) == sum(g.open for g in groups if g.area is not None)
     assert figures.counters["overdue"] == sum(g.overdue for g in groups)
     assert figures.counters["waiting"] == sum(g.open for g in groups if g.state == "reported")
+
+
+KEYED_HOURS = st.lists(
+    st.tuples(
+        st.tuples(
+            st.sampled_from(["T1", "T2"]),
+            st.sampled_from([None, "V1"]),
+            st.none(),
+            st.sampled_from([None, "7"]),
+            st.none(),
+        ),
+        st.floats(0, 500),
+    ),
+    max_size=30,
+)
+
+
+@given(KEYED_HOURS)
+def test_p90_by_key_is_the_nearest_rank_of_each_group(pairs: list[tuple[tuple[str | None, ...], float]]) -> None:
+    found = p90_by_key(pairs)
+    assert found[Level.county].get("") == percentile_rank([h for _k, h in pairs])
+    for township in ("T1", "T2"):
+        assert found[Level.township].get(township) == percentile_rank([h for k, h in pairs if k[0] == township])
+    assert found[Level.unit].get("7") == percentile_rank([h for k, h in pairs if k[3] == "7"])

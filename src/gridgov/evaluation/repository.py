@@ -3,11 +3,11 @@
 The indicators are summed from per-case facts (``CaseFact``: one row per case and month with events, derived
 from the case events by one statement, ``derived_facts``, and kept up to date by an event-id mark). A month
 is then one statement: per case its row of the month (or, when it had no event in the month, the carry
-flags of its last row before it), summed per leaf group (township, village, grid, unit, reporter,
-emergency or not). Rolling leaf groups up to any level is a sum of at most a few thousand rows; no case is
-ever loaded into Python. The same per-case statement answers the drill-down (the cases behind a figure)
-and, ranked with a window function, the P90 handling time. Cases with events the stored facts have not
-read yet are derived from their events in the same statement, so a figure is never stale.
+flags of its last row before it), summed per grid, unit and reporter (emergency or not). Rolling grids up
+to villages, townships and the county is a sum of a few thousand rows; no case row is ever loaded into
+Python (only the handled cases' hours, for the P90s). The same per-case statement answers the drill-down
+(the cases behind a figure). Cases with events the stored facts have not read yet are derived from their
+events in the same statement, so a figure is never stale.
 
 Event ids grow with time within a case (the service appends), so "the state at t" is the ``to_state`` of
 the case's greatest event id before t.
