@@ -12,7 +12,8 @@ half) — that reading crosses the 1 h yellow threshold. Everything else reads 0
 
 The platform side runs as the app does: the embedded broker or Mosquitto, the MQTT consumer (persistent
 session, manual ack after commit) feeding the batching observation writer, and the warning evaluator every
-``warning_seconds`` (the app's ``Periodic``; a full round over all zones each minute), which answers each
+``warning_seconds`` and woken by the writer after each commit of new readings (the app's ``Periodic``, at most
+every ``WAKE_FLOOR``; a full round over all zones each minute), which answers each
 warning through ``WarningResponse`` (alert, recipients, deliveries).
 
 **Latency of a crossing reading** = the ``created_at`` of the first delivery row of its zone's alert (written in
@@ -305,7 +306,7 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
     from gridgov.sensing.runtime import observation_writer
     from gridgov.sensing.service import Ingestor
     from gridgov.warning.models import RiskZone, WarningRecord
-    from gridgov.warning.tasks import WarningEvaluator
+    from gridgov.warning.tasks import WAKE_FLOOR, WarningEvaluator
 
     url = f"sqlite:///{directory / 'gridgov.db'}"
     t0 = time.perf_counter()
@@ -316,7 +317,6 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
         sweep_seconds=0, notify_seconds=0,
     )  # fmt: skip
     database = Database.from_url(url)
-    writer = observation_writer(database, Ingestor(utcnow))
     evaluator = WarningEvaluator(database, settings, utcnow)
     evaluator.step()
     steps: list[tuple[float, float, bool, int]] = []  # (started, seconds, full round, changes)
@@ -335,6 +335,8 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
         steps.append((time.time(), time.perf_counter() - began, full, len(changes)))
         return len(changes)
 
+    periodic = Periodic("warning", args.warning_seconds, job, floor=WAKE_FLOOR)
+    writer = observation_writer(database, Ingestor(utcnow), periodic.wake)  # wired as in the app (main.py)
     with Broker(kind) as broker:
         consumer = MqttConsumer(
             BrokerAddress("127.0.0.1", broker.port), writer, prefix=PREFIX, client_id=f"bench-consumer-{os.getpid()}",
@@ -342,7 +344,6 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
         )  # fmt: skip
         consumer.start()
         consumer.subscribed.wait(10)
-        periodic = Periodic("warning", args.warning_seconds, job)
         periodic.start()
         out = directory / "published.json"
         start = time.time() + 2
@@ -447,23 +448,22 @@ def breakdown(url: str, gauges: int) -> dict[str, float]:
         out["rebuild rolling totals from the table (new leader)"] = time.perf_counter() - began
         ids = list(session.scalars(select(RiskZone.id).order_by(RiskZone.id)))
         touched = ids[:: max(1, gauges // 333)][:333]
-        best("RainBook.advance(now), every gauge (each step)", lambda: book.advance(utcnow()))
-        best("repo.zones(333 ids)", lambda: service.repo.zones(touched))
-        best("repo.gauges_of(333 ids)", lambda: service.repo.gauges_of(touched))
-        best(f"repo.zones() all {len(ids):,}", lambda: service.repo.zones())
-        best(f"repo.gauges_of({len(ids):,} ids) (loads the table)", lambda: service.repo.gauges_of(ids))
+        best("repo.zone_keys(333 ids)", lambda: service.repo.zone_keys(touched))
+        best("repo.gauge_slots(333 ids)", lambda: service.repo.gauge_slots(touched))
+        best(f"repo.zone_keys() all {len(ids):,}", lambda: service.repo.zone_keys())
+        best(f"repo.gauge_slots({len(ids):,} ids) (reads the table)", lambda: service.repo.gauge_slots(ids))
         codes = sorted(book.gauges)
         best(
             f"gauge_matrix over {len(codes):,} gauges",
             lambda: gauge_matrix([book.gauges[c] for c in codes], service.thresholds.measures, utcnow(), 30),
         )
         best(
-            "WarningService.evaluate(333 zones), nothing changes",
-            lambda: service.evaluate(book, utcnow(), zone_ids=touched),
+            "WarningService.assess(333 zones), nothing changes",
+            lambda: service.assess(book, utcnow(), zone_ids=touched),
         )
         best(
-            f"WarningService.evaluate(all {len(ids):,} zones), nothing changes",
-            lambda: service.evaluate(book, utcnow()),
+            f"WarningService.assess(all {len(ids):,} zones), nothing changes",
+            lambda: service.assess(book, utcnow()),
         )
         session.rollback()
     database.engine.dispose()

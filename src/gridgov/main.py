@@ -54,7 +54,7 @@ from gridgov.sensing import sensorthings
 from gridgov.sensing.runtime import SensingRuntime
 from gridgov.warning import api as warning_api
 from gridgov.warning import pages as warning_pages
-from gridgov.warning.tasks import WarningEvaluator
+from gridgov.warning.tasks import WAKE_FLOOR, WarningEvaluator
 from gridgov.web import pages as shell_pages
 from gridgov.web.templating import render
 
@@ -114,7 +114,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             jobs.append(Periodic("notify", settings.notify_seconds, partial(_notify_round, app)))
         evaluator = WarningEvaluator(app.state.db, settings, lambda: app.state.clock(), app.state.calendar)
         if settings.warning_seconds > 0:
-            jobs.append(Periodic("warning", settings.warning_seconds, lambda: len(evaluator.step())))
+            warning = Periodic("warning", settings.warning_seconds, lambda: len(evaluator.step()), floor=WAKE_FLOOR)
+            app.state.sensing.on_new_readings(warning.wake)  # readings stored here are evaluated at once
+            jobs.append(warning)
         for job in jobs:
             job.start()
         await app.state.sensing.start()

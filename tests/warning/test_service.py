@@ -284,5 +284,4 @@ class TestCoverage:
         assert report.zones == 3 and report.within_near == 1 and report.within_far == 2
         assert set(report.beyond_near) == {mid.code, far.code} and report.beyond_far == [far.code]
         assert service.assign_nearest_gauges(k=2) == 6
-        ranks = WarningRepository(session).gauges_of([near.id])[near.id]
-        assert [(g.station_code, g.rank) for g in ranks] == [("RG-A", 1), ("RG-B", 2)]
+        assert WarningRepository(session).gauge_slots([near.id])[near.id] == [("RG-A", 1), ("RG-B", 2)]

@@ -3,21 +3,27 @@ and a patrol case opens; a late reading is counted; quiet hours bring the all cl
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.case.models import Case
 from gridgov.config import Settings
 from gridgov.db import Database
+from gridgov.main import create_app
+from gridgov.migrate import upgrade
 from gridgov.notify.models import Alert, AlertRecipient
 from gridgov.org.enums import Role
 from gridgov.sensing.models import Datastream, Observation
 from gridgov.warning.models import WarningRecord, ZonePerson
 from gridgov.warning.tasks import WarningEvaluator
-from tests.factories import FUCHUN, build_county, create_person
+from tests.conftest import fresh_engine
+from tests.factories import COUNTY, FUCHUN, build_county, create_person, user
 from tests.warning.factories import add_rainfall, create_gauge, create_zone
 
 T0 = datetime(2026, 7, 20, 0, 0, tzinfo=UTC)
@@ -75,3 +81,40 @@ def test_rain_turns_a_zone_red_reaches_people_and_clears(
     assert record.state == "cancelled"
     session.refresh(alert)
     assert alert.closed_at is not None
+
+
+def test_a_reading_stored_over_http_wakes_the_evaluator_at_once(
+    backend: str, tmp_path: Path, settings: Settings
+) -> None:
+    """The evaluator's round is 30 s here: only the observation writer's wake explains a warning within
+    a few seconds of the reading. (Its own database: the app's threads and this test read concurrently.)"""
+    with fresh_engine(backend, tmp_path) as engine:
+        upgrade(engine)
+        db = Database(engine, sessionmaker(engine, expire_on_commit=False))
+        with db.sessions() as session:
+            county = build_county(session)
+            gateway = user(session, county, "gateway", Role.api_client, COUNTY)
+            create_zone(session, level=3, lon=119.92, lat=30.02, gauges=(("YL0009", 80.0, 1),))
+            gauge = create_gauge(session, "YL0009", 119.921, 30.021)
+            add_rainfall(session, gauge, [(T0 - timedelta(minutes=5), 0.0)])
+            session.commit()
+        app = create_app(settings.model_copy(update={"warning_seconds": 30.0}), db)
+        now = T0 + timedelta(hours=1)
+        app.state.clock = lambda: now
+        readings = [
+            {"station": "YL0009", "property": "rainfall", "time": (T0 + timedelta(minutes=5 * (i + 1))).isoformat(),
+             "value": 5.0, "unit": "mm"}
+            for i in range(12)
+        ]  # fmt: skip
+        found = None
+        with TestClient(app) as client:
+            posted = time.monotonic()
+            response = client.post("/api/v1/sensing/observations", json={"observations": readings}, headers=gateway)
+            assert response.status_code == 202, response.text
+            while found is None and time.monotonic() - posted < 10:
+                time.sleep(0.05)
+                with db.sessions() as session:
+                    found = session.scalars(select(WarningRecord.colour)).one_or_none()
+            waited = time.monotonic() - posted
+        assert found == "red"
+        assert waited < 5, f"warning after {waited:.1f} s: the evaluator was not woken"

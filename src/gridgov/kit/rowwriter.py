@@ -51,8 +51,12 @@ class RowWriter(Generic[I, R]):
         weight: Callable[[I], int] = lambda _item: 1,
         max_weight: int = 5_000,
         name: str = "gridgov-rows",
+        after_commit: Callable[[Sequence[R]], None] | None = None,
     ) -> None:
+        """``after_commit`` runs in the writer thread with the results of every committed transaction
+        (to wake what reads the new rows); it must be quick and must not raise."""
         self.database = database
+        self.after_commit = after_commit
         self.write = write
         self.weight = weight
         self.max_weight = max_weight
@@ -171,7 +175,12 @@ class RowWriter(Generic[I, R]):
             except BaseException:
                 session.rollback()
                 raise
-            return results
+        if self.after_commit is not None:
+            try:
+                self.after_commit(results)
+            except Exception:  # what the hook wakes is a nicety; the rows are stored either way
+                log.exception("after-commit hook failed", extra={"writer": self.name})
+        return results
 
 
 def _answer(pending: _Pending[I, R], result: R | None = None, error: BaseException | None = None) -> None:

@@ -4,7 +4,7 @@ embedded broker when no broker URL is configured), and the sensor-offline check.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from gridgov.case.calendar import WorkCalendar
@@ -21,13 +21,23 @@ log = logging.getLogger(__name__)
 MAX_ROWS_PER_TRANSACTION = 5_000
 
 
-def observation_writer(database: Database, ingestor: Ingestor) -> RowWriter[Batch, Outcome]:
+def observation_writer(
+    database: Database, ingestor: Ingestor, on_new: Callable[[], None] | None = None
+) -> RowWriter[Batch, Outcome]:
+    """The batching writer of every ingest path; ``on_new`` is called after each commit that stored a
+    new reading (the warning evaluator wakes on it instead of waiting for its next round)."""
+
+    def committed(outcomes: Sequence[Outcome]) -> None:
+        if on_new is not None and any(o.accepted for o in outcomes):
+            on_new()
+
     return RowWriter(
         database,
         ingestor.write,
         weight=lambda batch: batch.weight,
         max_weight=MAX_ROWS_PER_TRANSACTION,
         name="gridgov-observations",
+        after_commit=committed,
     )
 
 
@@ -49,10 +59,19 @@ class SensingRuntime:
         self.clock = clock
         self.calendar = calendar
         self.ingestor = Ingestor(clock)
-        self.writer = observation_writer(database, self.ingestor)
+        self._readers: list[Callable[[], None]] = []
+        self.writer = observation_writer(database, self.ingestor, self._stored)
         self.broker: EmbeddedBroker | None = None
         self.consumer: MqttConsumer | None = None
         self.checker: Periodic | None = None
+
+    def on_new_readings(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` (quick, thread-safe) after every commit of new readings in this process."""
+        self._readers.append(wake)
+
+    def _stored(self) -> None:
+        for wake in self._readers:
+            wake()
 
     @property
     def mqtt_enabled(self) -> bool:

@@ -90,6 +90,16 @@ class ZoneChange:
     exercise: bool
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """A zone whose warning must change (or whose held state moves), as observed by :meth:`WarningService.assess`."""
+
+    zone_id: int
+    observed: int | None
+    """The colour rank reached (0 none … 4 red); None when no assigned gauge is live."""
+    trigger: Trigger
+
+
 def _held(record: WarningRecord | None) -> Held | None:
     if record is None:
         return None
@@ -144,11 +154,17 @@ class WarningService:
     ) -> list[ZoneChange]:
         """Evaluate every active zone (or the given ones) on the gauges' rolling totals as of ``now`` and
         run each zone's lifecycle. Returns the changes, in zone order."""
-        zones = self.repo.zones(zone_ids)
+        return self.act(self.assess(book, now, zone_ids=zone_ids), now, exercise=exercise)
+
+    def assess(self, book: RainBook, now: datetime, *, zone_ids: Sequence[int] | None = None) -> list[Assessment]:
+        """Read only: the zones (all active ones, or the given ones) whose warning must change or whose
+        held state moves, with what was observed. Most zones most of the time need nothing, so a caller
+        can assess without holding a write lock and take one only for :meth:`act`."""
+        zones = self.repo.zone_keys(zone_ids)
         if not zones:
             return []
-        assigned = self.repo.gauges_of([z.id for z in zones])
-        codes = sorted({g.station_code for rows in assigned.values() for g in rows})
+        assigned = self.repo.gauge_slots([z.id for z in zones])
+        codes = sorted({code for slots in assigned.values() for code, _rank in slots})
         index = {code: i for i, code in enumerate(codes)}
         doc = self.thresholds
         if doc.effective_rule is not None and book.antecedent_days < doc.effective_rule.days:
@@ -158,22 +174,32 @@ class WarningService:
         matrix = gauge_matrix(
             [book.gauges.get(c) for c in codes], doc.measures, now, doc.silent_minutes, doc.effective_rule
         )
-        slots = Assignments.pack([[(index[g.station_code], g.rank) for g in assigned[z.id]] for z in zones])
+        slots = Assignments.pack([[(index[code], rank) for code, rank in assigned[z.id]] for z in zones])
         result = evaluate(matrix, slots, compile_thresholds(doc, [(z.code, z.management_level) for z in zones]))
         active = self.repo.active_by_zone([z.id for z in zones], Hazard.geo.value)
         lifecycle = self.policy.lifecycle
-        changes: list[ZoneChange] = []
+        out: list[Assessment] = []
         for i, zone in enumerate(zones):
             record = active.get(zone.id)
             rank = int(result.colour[i])
-            observed = None if result.no_data[i] else rank
             if record is None and rank < lifecycle.lowest.rank:
-                continue  # the common case: quiet and nothing active — no query, no write
+                continue  # the common case: quiet and nothing active
+            observed = None if result.no_data[i] else rank
             decision = decide(_held(record), observed, now, lifecycle)
-            if decision.steps:  # re-read under a row lock and decide again in apply()
-                changes += self.apply(zone, observed, result.trigger(i, codes), now, exercise=exercise)
-            elif record is not None and decision.held is not None:
-                self._track(record, decision.held)
+            moved = record is not None and decision.held is not None and _held(record) != decision.held
+            if decision.steps or moved:
+                out.append(Assessment(zone.id, observed, result.trigger(i, codes)))
+        return out
+
+    def act(self, assessed: Sequence[Assessment], now: datetime, *, exercise: bool = False) -> list[ZoneChange]:
+        """Run the lifecycle of the assessed zones; each zone is re-read under a row lock and decided
+        again, so an assessment made before another process acted changes nothing twice."""
+        zones = {z.id: z for z in self.repo.zones([a.zone_id for a in assessed])} if assessed else {}
+        changes: list[ZoneChange] = []
+        for item in assessed:
+            zone = zones.get(item.zone_id)
+            if zone is not None:  # deactivated meanwhile: the sweep expires its warning
+                changes += self.apply(zone, item.observed, item.trigger, now, exercise=exercise)
         self.session.flush()
         return changes
 

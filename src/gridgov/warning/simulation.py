@@ -464,11 +464,8 @@ def load_network(session: Session) -> Network:
     repo = WarningRepository(session)
     gauges = tuple(Gauge(s.code, s.lon, s.lat) for s in repo.rain_gauges())
     zones = repo.zones()
-    assigned = repo.gauges_of([z.id for z in zones])
-    sites = tuple(
-        ZoneSite(z.code, z.name, z.management_level, tuple((g.station_code, g.rank) for g in assigned[z.id]))
-        for z in zones
-    )
+    assigned = repo.gauge_slots([z.id for z in zones])
+    sites = tuple(ZoneSite(z.code, z.name, z.management_level, tuple(assigned[z.id])) for z in zones)
     root = session.scalars(select(OrgNode.code).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id)).first()
     return Network(gauges, sites, root or "330111")
 

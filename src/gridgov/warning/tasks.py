@@ -7,6 +7,11 @@ stored since the last step (by id, re-reading a margin: ids commit out of order 
 reading added twice changes nothing), evaluates only the zones whose gauges moved, and every
 ``full_every`` a full round runs for the changes time alone makes (all clear after quiet hours,
 expiry, a silent gauge handing over to its fallback). A new leader rebuilds the totals from the table.
+
+A step reads first and takes the write lock only when a zone must change, so ingest is not held up. The
+app's observation writer wakes the evaluator after each commit of new readings (at most every
+``WAKE_FLOOR`` seconds); readings stored by another app process are taken at the next round
+(``warning_seconds``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ from gridgov.warning.service import WarningService, ZoneChange
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 3301114  # PostgreSQL advisory lock class of the evaluator (an int4)
+WAKE_FLOOR = 0.1
+"""Seconds between two steps at least, when stored readings wake the evaluator: a stream of commits
+becomes ten steps a second, each taking every reading stored meanwhile."""
 REREAD_MARGIN = 2_000
 """Observation ids re-read behind the newest seen (late commits on PostgreSQL)."""
 
@@ -104,20 +112,24 @@ class WarningEvaluator:
             if not self._lead():
                 return []
             now = self.clock()
-            with self.database.sessions() as reading:  # new readings, without holding the write lock
-                zone_ids = self._feed(reading, WarningService(reading), now)
             full = self.last_full is None or now - self.last_full >= self.full_every
-            if not full and not zone_ids:
+            # read first, without the write lock: new readings, then which zones must change
+            with self.database.sessions() as reading:
+                service = WarningService(reading)
+                zone_ids = self._feed(reading, service, now)
+                if not full and not zone_ids:
+                    return []
+                assert self.book is not None
+                assessed = service.assess(self.book, now, zone_ids=None if full else sorted(zone_ids))
+            if full:
+                self.last_full = now
+            if not assessed:
                 return []
             with self.database.sessions() as session:
                 if session.get_bind().dialect.name == "sqlite":
                     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 set_actor(session, SYSTEM)
-                service = WarningService(session)
-                assert self.book is not None
-                changes = service.evaluate(self.book, now, zone_ids=None if full else sorted(zone_ids))
-                if full:
-                    self.last_full = now
+                changes = WarningService(session).act(assessed, now)
                 if changes:
                     response = WarningResponse(
                         session,
@@ -130,21 +142,22 @@ class WarningEvaluator:
             return changes
 
     def _feed(self, session: Session, service: WarningService, now: datetime) -> set[int]:
-        """Bring the totals up to date; returns the zones whose gauges received readings."""
+        """Bring the totals up to date; returns the zones whose gauges received readings. Only the touched
+        gauges' totals are read (and moved to ``now``) in an incremental step; a full round reads them all."""
         if self.book is None:
             self.book = service.rain_book_from_observations(now)
             self.seen_id = session.scalar(select(Observation.id).order_by(Observation.id.desc()).limit(1)) or 0
             self.last_full = None
             return set()
         touched: set[str] = set()
-        after = max(0, self.seen_id - REREAD_MARGIN)
+        # SQLite commits ids in order; PostgreSQL may commit a lower id after a higher one was seen
+        margin = REREAD_MARGIN if session.get_bind().dialect.name == "postgresql" else 0
         newest = self.seen_id
-        for obs_id, code, at, mm in session.execute(_NEW_RAINFALL, {"after": after}):
+        for obs_id, code, at, mm in session.execute(_NEW_RAINFALL, {"after": max(0, self.seen_id - margin)}):
             if self.book.add(code, at, float(mm)):  # a reading seen before changes nothing
                 touched.add(code)
             newest = max(newest, obs_id)
         self.seen_id = newest
-        self.book.advance(now)
         if not touched:
             return set()
         return set(session.scalars(_ZONES_OF, {"codes": sorted(touched)}))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gridgov.warning.enums import COLOURS, Colour
-from gridgov.warning.rainfall import RollingRain
+from gridgov.warning.rainfall import UNITS_PER_MM, RollingRain, stamp
 
 EFFECTIVE = "effective"
 """The measure key of effective antecedent rainfall; window measures are ``"<h>h"``."""
@@ -261,22 +261,29 @@ def gauge_matrix(
     rule: EffectiveRule | None = None,
 ) -> GaugeMatrix:
     """Advance each accumulator to ``now`` and read its measures; a gauge without data is not live."""
+    if EFFECTIVE in measures and rule is None:
+        raise ValueError("effective measure without a rule")
     values = np.zeros((len(gauges), len(measures)))
     live = np.zeros(len(gauges), dtype=np.bool_)
-    limit = timedelta(minutes=silent_minutes)
+    now_us = stamp(now)
+    limit_us = silent_minutes * 60_000_000
+    columns: list[int] | None = None  # per window measure: its span's position (every gauge of a book shares them)
     for g, gauge in enumerate(gauges):
         if gauge is None or gauge.last_reading is None:
             continue
-        gauge.advance(now)
-        last = gauge.last_reading
-        live[g] = now - last <= limit
-        for m, measure in enumerate(measures):
-            if measure == EFFECTIVE:
-                if rule is None:
-                    raise ValueError("effective measure without a rule")
-                values[g, m] = gauge.effective(rule.k, rule.days)
+        latest, sums = gauge.read(now_us)
+        assert latest is not None
+        live[g] = now_us - latest <= limit_us
+        if columns is None:
+            spans = gauge.spans_h
+            columns = [-1 if m == EFFECTIVE else spans.index(int(m.removesuffix("h"))) for m in measures]
+        row = values[g]
+        for m, column in enumerate(columns):
+            if column >= 0:
+                row[m] = sums[column] / UNITS_PER_MM
             else:
-                values[g, m] = gauge.total(int(measure.removesuffix("h")))
+                assert rule is not None
+                row[m] = gauge.effective(rule.k, rule.days)
     return GaugeMatrix(values, live)
 
 
