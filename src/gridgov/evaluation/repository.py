@@ -280,7 +280,7 @@ class EvaluationRepository:
         first, last = months
         stored = CaseFact.__table__
         pending = self._pending()
-        fresh = self.derived_facts(lambda case_id: case_id.in_(pending)).subquery("fresh")
+        fresh = self.derived_facts(lambda case_id: case_id.in_(pending)).cte("fresh")  # derived once, read twice
         sources = [(stored, stored.c.case_id.not_in(pending)), (fresh, true())]
         hours = cast(null(), Float).label("hours")
         parts: list[Select[Any]] = [
@@ -389,8 +389,9 @@ class EvaluationRepository:
             CaseEvent.id > after, CaseEvent.id <= upto, CaseEvent.case_id.between(lo, hi)
         )
         rows = CaseFact.__table__
-        self.session.execute(delete(rows).where(rows.c.case_id.between(lo, hi), rows.c.case_id.in_(touched)))
-        derived = self.derived_facts(lambda case_id: and_(case_id.between(lo, hi), case_id.in_(touched)))
+        # driven by the touched ids (an index probe each), not by the range (every case in it)
+        self.session.execute(delete(rows).where(rows.c.case_id.in_(touched)))
+        derived = self.derived_facts(lambda case_id: case_id.in_(touched))
         self.session.execute(insert(rows).from_select([c.name for c in rows.columns], derived))
 
     def set_fact_mark(self, upto: int, now: datetime) -> None:
@@ -413,13 +414,13 @@ class EvaluationRepository:
         sums = [*(func.sum(d.c[name]).label(name) for name in Counts.KEYS), func.sum(d.c.hours).label("handle_hours")]
         groups = {
             "area": (d.c.township_code, d.c.village_code, d.c.grid_code),
-            "unit": (d.c.unit_id, null(), null()),
-            "member": (d.c.reporter_person_id, null(), null()),
+            "unit": (d.c.unit_id,),
+            "member": (d.c.reporter_person_id,),
         }
         parts = [
             select(
                 literal_column(f"'{kind}'").label("kind"),
-                *(cast(key, String).label(f"k{i}") for i, key in enumerate(keys)),
+                *(cast(keys[i], String) if i < len(keys) else cast(null(), String) for i in range(3)),
                 d.c.urgent,
                 *sums,
             )
@@ -429,12 +430,12 @@ class EvaluationRepository:
         ]
         found = [
             LevelSum(
-                str(row["kind"]),
-                (row["k0"], row["k1"], row["k2"]),
-                bool(row["urgent"]),
-                Counts.from_mapping({name: row[name] or 0 for name in (*Counts.KEYS, "handle_hours")}),
+                str(row[0]),
+                (row[1], row[2], row[3]),
+                bool(row[4]),
+                Counts.from_mapping(dict(zip((*Counts.KEYS, "handle_hours"), (v or 0 for v in row[5:]), strict=True))),
             )
-            for row in self.session.execute(union_all(*parts)).mappings()
+            for row in self.session.execute(union_all(*parts))
         ]
         keys = [cast(d.c[column], String) for column in LEVEL_COLUMNS.values()]
         hours = [
