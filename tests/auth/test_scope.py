@@ -36,6 +36,7 @@ from tests.factories import COUNTY, FUCHUN, WANSHI, County, build_county, create
 WANSHI_VILLAGE = "330111100001"
 WANSHI_GRID = "330111100001001"
 WANSHI_POINT = {"lon": 120.05, "lat": 30.02}
+FUCHUN_POINT = {"lon": 119.95, "lat": 30.02}
 WANSHI_ORDER = "类别代码,问题描述,经度,纬度\n0401,万市垃圾,120.05,30.02\n".encode()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -70,6 +71,11 @@ def _no_wanshi(response: Response) -> None:
 def _batch_out_of_scope(response: Response) -> None:
     body = response.json()
     assert body["codes"] == [None] and body["areas"] == {} and body["out_of_scope"] == 1, body
+
+
+def _unit_refused(response: Response) -> None:
+    assert response.status_code == 422, response.text[:300]
+    assert "owner_unit_code" in response.text
 
 
 def _import_rejected(response: Response) -> None:
@@ -311,6 +317,43 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
                 "/api/v1/sensing/observations",
                 json={"observations": [{"station": "X", "property": "rainfall", "time": 0, "value": 1}]},
             )
+        ),
+    ],
+    ("GET", "/api/v1/sensing/stations"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/sensing/stations", params={"limit": 500})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/sensing/stations", params={"kind": "rain_gauge"})),
+    ],
+    ("GET", "/api/v1/sensing/stations/{code}"): [
+        lambda w: _denied(w.call("GET", "/api/v1/sensing/stations/RG-WS-SCOPE")),
+    ],
+    ("POST", "/api/v1/sensing/stations"): [
+        lambda w: _denied(
+            w.call(
+                "POST",
+                "/api/v1/sensing/stations",
+                json={"code": "RG-WS-X", "kind": "rain_gauge", "name": "越界站", **WANSHI_POINT},
+            )
+        ),
+        lambda w: _unit_refused(
+            w.call(
+                "POST",
+                "/api/v1/sensing/stations",
+                json={
+                    "code": "RG-FC-X",
+                    "kind": "rain_gauge",
+                    "name": "富春站",
+                    "owner_unit_code": "WS-GDS",
+                    **FUCHUN_POINT,
+                },
+            )
+        ),
+    ],
+    ("PATCH", "/api/v1/sensing/stations/{code}"): [
+        lambda w: _denied(w.call("PATCH", "/api/v1/sensing/stations/RG-WS-SCOPE", json={"active": False})),
+    ],
+    ("POST", "/api/v1/sensing/stations/{code}/datastreams"): [
+        lambda w: _denied(
+            w.call("POST", "/api/v1/sensing/stations/RG-WS-SCOPE/datastreams", json={"property": "water_level"})
         ),
     ],
     ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],

@@ -1,21 +1,30 @@
-"""HTTP ingest of sensor readings: batches from gateways, through the observation writer."""
+"""HTTP API of the sensing core: station management (scoped like every domain), and the ingest of
+readings in batches from gateways, through the observation writer."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from gridgov.deps import WritingUser
+from gridgov.deps import CurrentUser, SessionDep, WritingUser
 from gridgov.errors import AppError, Forbidden, InvalidInput
 from gridgov.sensing.parsing import REASONS, parse_items, refusal
 from gridgov.sensing.runtime import SensingRuntime
-from gridgov.sensing.schemas import IngestCounts, ObservationBatch
-from gridgov.sensing.service import Batch
+from gridgov.sensing.schemas import (
+    DatastreamCreate,
+    DatastreamRead,
+    IngestCounts,
+    ObservationBatch,
+    StationCreate,
+    StationPage,
+    StationRead,
+    StationUpdate,
+)
+from gridgov.sensing.service import GATEWAY_ROLES, Batch, SensingService
 
 router = APIRouter(tags=["sensing 感知"])
-GATEWAY_ROLES = frozenset({"api_client", "admin"})
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_ITEMS = 20_000
 
@@ -66,3 +75,59 @@ async def ingest(request: Request, user: WritingUser) -> IngestCounts:
     parts = parse_items(items, body, sensing.settings.timezone)
     outcome = await sensing.writer.run(Batch("http", parts, user.scope_paths))
     return outcome.counts()
+
+
+# stations ----------------------------------------------------------------------------------------
+Kind = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,23}$", description="rain_gauge, water_meter, …")]
+
+
+@router.get("/sensing/stations", response_model=StationPage, summary="Stations in your area (辖区监测站点)")
+def list_stations(
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Kind = None,
+    active: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> StationPage:
+    return SensingService(session).list_stations(user, kind=kind, active=active, limit=limit, offset=offset)
+
+
+@router.get("/sensing/stations/{code}", response_model=StationRead, summary="One station with its datastreams")
+def get_station(code: str, session: SessionDep, user: CurrentUser) -> StationRead:
+    service = SensingService(session)
+    return service.read_stations([service.get_station(user, code)])[0]
+
+
+@router.post(
+    "/sensing/stations",
+    response_model=StationRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a station with its datastreams (新建监测站点)",
+    responses={409: {"description": "Station code taken"}},
+)
+def create_station(data: StationCreate, session: SessionDep, user: CurrentUser, response: Response) -> StationRead:
+    """Located in the org tree by its coordinates: a point outside the county is refused (422), one outside
+    your area is not found (404). Readings to the new station are accepted at once."""
+    service = SensingService(session)
+    station = service.create_station(user, data)
+    response.headers["Location"] = f"/api/v1/sensing/stations/{station.code}"
+    return service.read_stations([station])[0]
+
+
+@router.patch("/sensing/stations/{code}", response_model=StationRead, summary="Change or deactivate a station")
+def update_station(code: str, data: StationUpdate, session: SessionDep, user: CurrentUser) -> StationRead:
+    """A deactivated station keeps its data; readings sent to it are dead-lettered (inactive_station)."""
+    service = SensingService(session)
+    return service.read_stations([service.update_station(user, code, data)])[0]
+
+
+@router.post(
+    "/sensing/stations/{code}/datastreams",
+    response_model=DatastreamRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an observed property to a station (新增观测要素)",
+    responses={409: {"description": "The station already has this property"}},
+)
+def add_datastream(code: str, data: DatastreamCreate, session: SessionDep, user: CurrentUser) -> DatastreamRead:
+    return DatastreamRead.model_validate(SensingService(session).add_datastream(user, code, data))

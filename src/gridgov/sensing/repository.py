@@ -10,7 +10,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gridgov.org.models import Unit
+from gridgov.org.models import OrgNode, Unit
 from gridgov.org.repository import under
 from gridgov.sensing.models import Datastream, DeadLetter, Observation, Station
 
@@ -95,8 +95,21 @@ class SensingRepository:
         stmt = select(Datastream).where(Datastream.station_id == station_id, Datastream.property == prop)
         return self.session.scalars(stmt).one_or_none()
 
-    def unit_by_code(self, code: str) -> Unit | None:
-        return self.session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
+    def unit_with_path(self, code: str) -> tuple[Unit, str] | None:
+        """A unit and the path of the node it is attached to."""
+        stmt = select(Unit, OrgNode.path).join(OrgNode, OrgNode.id == Unit.node_id).where(Unit.code == code)
+        row = self.session.execute(stmt).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    def station_page(
+        self, stmt: Select[Station], *, kind: str | None, active: bool | None, limit: int, offset: int
+    ) -> tuple[list[Station], int]:
+        if kind is not None:
+            stmt = stmt.where(Station.kind == kind)
+        if active is not None:
+            stmt = stmt.where(Station.active.is_(active))
+        items = list(self.session.scalars(stmt.order_by(Station.code).limit(limit).offset(offset)))
+        return items, self.count(stmt)
 
     def observations(self, datastream_id: int) -> list[Observation]:
         stmt = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class PropertyLimits(BaseModel):
@@ -35,22 +35,93 @@ class IngestLimits(BaseModel):
     properties: dict[str, PropertyLimits] = Field(default_factory=dict)
 
 
+class DatastreamCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    property: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="观测要素: rainfall, water_level, …")
+    unit: str | None = Field(
+        default=None, min_length=1, max_length=20, description="Defaults to the property's unit (sensing.limits)"
+    )
+    min_value: float | None = Field(default=None, description="Plausible range; defaults to the property's")
+    max_value: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DatastreamCreate:
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError("min_value must not exceed max_value (下限不能大于上限)")
+        return self
+
+
 class StationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,40}$", description="站点编码; also the MQTT topic segment")
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]{1,23}$", description="rain_gauge, water_meter, energy_meter, …")
     name: str = Field(min_length=1, max_length=100)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    owner_unit_code: str | None = None
-    interval_seconds: int = Field(default=300, ge=1, le=31 * 86400)
+    owner_unit_code: str | None = Field(default=None, description="权属单位: a unit at the station's place or above")
+    interval_seconds: int = Field(default=300, ge=1, le=31 * 86400, description="Expected reporting interval (秒)")
     active: bool = True
+    datastreams: list[DatastreamCreate] = Field(default_factory=list, max_length=50)
+
+    @field_validator("datastreams")
+    @classmethod
+    def _distinct_properties(cls, streams: list[DatastreamCreate]) -> list[DatastreamCreate]:
+        seen = [d.property for d in streams]
+        if len(seen) != len(set(seen)):
+            raise ValueError("a property is named twice (观测要素重复)")
+        return streams
 
 
-class DatastreamCreate(BaseModel):
-    property: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="rainfall, water_level, …")
-    unit: str | None = Field(default=None, max_length=20, description="Defaults to the property's unit")
-    min_value: float | None = None
-    max_value: float | None = None
+class StationUpdate(BaseModel):
+    """Only the fields sent change. Deactivating keeps the data; readings to an inactive station are
+    dead-lettered (inactive_station)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    owner_unit_code: str | None = None
+    interval_seconds: int | None = Field(default=None, ge=1, le=31 * 86400)
+    active: bool | None = None
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> StationUpdate:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat are changed together (经纬度需同时提供)")
+        return self
+
+
+class DatastreamRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    property: str
+    unit: str
+    min_value: float | None
+    max_value: float | None
+
+
+class StationRead(BaseModel):
+    id: int
+    code: str
+    kind: str
+    name: str
+    lon: float
+    lat: float
+    area_code: str = Field(description="The deepest org node holding the station (所在网格/村社)")
+    owner_unit_code: str | None
+    interval_seconds: int
+    active: bool
+    last_seen_at: datetime | None
+    datastreams: list[DatastreamRead]
+
+
+class StationPage(BaseModel):
+    items: list[StationRead]
+    total: int
 
 
 class IngestCounts(BaseModel):

@@ -26,9 +26,20 @@ from gridgov.kit.time import utcnow
 from gridgov.sensing.models import Datastream, Station
 from gridgov.sensing.parsing import Reading, Refusal
 from gridgov.sensing.repository import SensingRepository
-from gridgov.sensing.schemas import DatastreamCreate, IngestCounts, IngestLimits, StationCreate
+from gridgov.sensing.schemas import (
+    DatastreamCreate,
+    DatastreamRead,
+    IngestCounts,
+    IngestLimits,
+    StationCreate,
+    StationPage,
+    StationRead,
+    StationUpdate,
+)
 
 LIMITS = DocumentKind("sensing.limits", IngestLimits, "gridgov.sensing", "data/limits.yaml")
+GATEWAY_ROLES = frozenset({"api_client", "admin"})
+"""Roles whose tokens may send readings (HTTP batch, embedded MQTT broker)."""
 MAX_ERRORS_SHOWN = 100
 LIMITS_SECONDS = 1.0
 
@@ -278,49 +289,146 @@ def _bound(value: float | None) -> str:
 
 
 # stations and datastreams ------------------------------------------------------------------------
+NOT_IN_SCOPE = "不存在或不在您的辖区内 (no such station in your area)"
+
+
 class SensingService:
+    """Stations and their datastreams: reading needs ``org:read`` (the station in the user's area or owned
+    by one of the user's units), writing ``org:write`` and the station in the user's area. Every write is
+    an ORM write, so the audit log records it; the ingest catalogue sees it at the writer's next batch."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.repo = SensingRepository(session)
 
+    # reading -----------------------------------------------------------------------------------
+    def get_station(self, principal: Principal, code: str) -> Station:
+        principal.require("org:read")
+        station = self.repo.station_by_code(code)
+        if station is None or not (principal.covers(station.path) or station.owner_unit_id in principal.unit_ids):
+            raise NotFound(f"站点 {code} {NOT_IN_SCOPE}")
+        return station
+
+    def list_stations(
+        self, principal: Principal, *, kind: str | None, active: bool | None, limit: int, offset: int
+    ) -> StationPage:
+        principal.require("org:read")
+        stmt = self.repo.visible_stations(principal.scope_paths, list(principal.unit_ids))
+        items, total = self.repo.station_page(stmt, kind=kind, active=active, limit=limit, offset=offset)
+        return StationPage(items=self.read_stations(items), total=total)
+
+    def read_stations(self, stations: Sequence[Station]) -> list[StationRead]:
+        streams: dict[int, list[DatastreamRead]] = {}
+        for stream in self.repo.datastreams_of([s.id for s in stations]):
+            streams.setdefault(stream.station_id, []).append(DatastreamRead.model_validate(stream))
+        units = self.repo.units_by_ids([s.owner_unit_id for s in stations if s.owner_unit_id is not None])
+        return [
+            StationRead(
+                id=s.id,
+                code=s.code,
+                kind=s.kind,
+                name=s.name,
+                lon=s.lon,
+                lat=s.lat,
+                area_code=s.path.rstrip("/").rsplit("/", 1)[-1],
+                owner_unit_code=units[s.owner_unit_id].code if s.owner_unit_id in units else None,
+                interval_seconds=s.interval_seconds,
+                active=s.active,
+                last_seen_at=s.last_seen_at,
+                datastreams=streams.get(s.id, []),
+            )
+            for s in stations
+        ]
+
+    # writing -----------------------------------------------------------------------------------
     def create_station(self, principal: Principal, data: StationCreate) -> Station:
-        """A station inside the principal's area (located in the org tree by its coordinates)."""
+        """A station inside the principal's area (located in the org tree by its coordinates), with its
+        datastreams."""
         principal.require("org:write")
         if self.repo.station_by_code(data.code) is not None:
             raise Conflict(f"站点编码 {data.code} 已存在 (station code taken)", field="code")
-        location = geo_service.locate(self.session, data.lon, data.lat, principal.scope_paths)
-        unit_id = None
-        if data.owner_unit_code:
-            unit = self.repo.unit_by_code(data.owner_unit_code)
-            if unit is None:
-                raise InvalidInput(f"单位 {data.owner_unit_code} 不存在 (unknown unit)", field="owner_unit_code")
-            unit_id = unit.id
+        path = self._locate(principal, data.lon, data.lat)
         station = Station(
             code=data.code,
             kind=data.kind,
             name=data.name,
             lon=data.lon,
             lat=data.lat,
-            path=location.path,
-            owner_unit_id=unit_id,
+            path=path,
+            owner_unit_id=self._owner_unit(data.owner_unit_code, path),
             interval_seconds=data.interval_seconds,
             active=data.active,
         )
         self.session.add(station)
         self.session.flush()
+        for index, stream in enumerate(data.datastreams):
+            self._add_stream(station, stream, f"datastreams.{index}.")
+        self.session.flush()
+        return station
+
+    def update_station(self, principal: Principal, code: str, data: StationUpdate) -> Station:
+        """Name, place, owner, interval, active. Moving a station re-locates it (still in the user's area)."""
+        station = self._writable(principal, code)
+        sent = data.model_fields_set
+        if data.name is not None:
+            station.name = data.name
+        if data.lon is not None and data.lat is not None:
+            station.path = self._locate(principal, data.lon, data.lat)
+            station.lon, station.lat = data.lon, data.lat
+        if "owner_unit_code" in sent or (data.lon is not None and station.owner_unit_id is not None):
+            code_now = data.owner_unit_code if "owner_unit_code" in sent else self._owner_code(station)
+            station.owner_unit_id = self._owner_unit(code_now, station.path)
+        if data.interval_seconds is not None:
+            station.interval_seconds = data.interval_seconds
+        if data.active is not None:
+            station.active = data.active
+        self.session.flush()
         return station
 
     def add_datastream(self, principal: Principal, station_code: str, data: DatastreamCreate) -> Datastream:
-        principal.require("org:write")
-        station = self.repo.station_by_code(station_code)
-        if station is None or not principal.covers(station.path):
-            raise NotFound(f"站点 {station_code} 不存在或不在您的辖区内 (no such station in your area)")
+        station = self._writable(principal, station_code)
         if self.repo.datastream(station.id, data.property) is not None:
             raise Conflict(f"站点 {station_code} 已有观测要素 {data.property} (datastream exists)", field="property")
+        stream = self._add_stream(station, data, "")
+        self.session.flush()
+        return stream
+
+    def _writable(self, principal: Principal, code: str) -> Station:
+        principal.require("org:write")
+        station = self.repo.station_by_code(code)
+        if station is None or not principal.covers(station.path):
+            raise NotFound(f"站点 {code} {NOT_IN_SCOPE}")
+        return station
+
+    def _locate(self, principal: Principal, lon: float, lat: float) -> str:
+        return geo_service.locate(self.session, lon, lat, principal.scope_paths).path
+
+    def _owner_unit(self, code: str | None, path: str) -> int | None:
+        """The unit's id: a unit attached to the station's place or above it (a township office, a county
+        bureau), never another area's."""
+        if not code:
+            return None
+        found = self.repo.unit_with_path(code)
+        if found is None:
+            raise InvalidInput(f"单位 {code} 不存在 (unknown unit)", field="owner_unit_code")
+        unit, unit_path = found
+        if not path.startswith(unit_path):
+            raise InvalidInput(
+                f"单位 {code} 不服务于站点所在地 (the unit does not serve the station's area)", field="owner_unit_code"
+            )
+        return unit.id
+
+    def _owner_code(self, station: Station) -> str | None:
+        units = self.repo.units_by_ids([station.owner_unit_id] if station.owner_unit_id is not None else [])
+        return next((u.code for u in units.values()), None)
+
+    def _add_stream(self, station: Station, data: DatastreamCreate, where: str) -> Datastream:
         defaults = load_document(self.session, LIMITS).properties.get(data.property)
         unit = data.unit or (defaults.unit if defaults else None)
         if unit is None:
-            raise InvalidInput(f"请填写 {data.property} 的单位 (unit is required for this property)", field="unit")
+            raise InvalidInput(
+                f"请填写 {data.property} 的单位 (unit is required for this property)", field=f"{where}unit"
+            )
         stream = Datastream(
             station_id=station.id,
             property=data.property,
@@ -329,5 +437,4 @@ class SensingService:
             max_value=data.max_value,
         )
         self.session.add(stream)
-        self.session.flush()
         return stream
