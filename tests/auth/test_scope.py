@@ -393,6 +393,11 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ("GET", "/api/v1/warnings"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings"))],
     ("GET", "/api/v1/warnings/zones"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/zones"))],
     ("GET", "/api/v1/warnings/coverage"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage"))],
+    ("GET", "/api/v1/warnings/coverage/zones"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage/zones", params={"limit": "1000"})),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage/zones", params={"code": "FX330111100001WS"})),
+    ],
+    ("GET", "/api/v1/warnings/coverage/map"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage/map"))],
     ("GET", "/api/v1/warnings/gauges"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/gauges"))],
     ("GET", "/api/v1/warnings/{warning_id}/completion"): [
         lambda w: _denied(w.call("GET", f"/api/v1/warnings/{WANSHI_GAUGE['warning']}/completion")),

@@ -4,7 +4,12 @@
 responsible people drawn from the 336 of the org demo (district, township, village, grid levels).
 
 Positions are synthetic (deterministic for a seed) and marked so; the counts are the seed's. Before
-the 495, the 245 gauges are within 200 m of 275 zones (30 of them sit between two close zones).
+the 495, the 245 gauges are within 200 m of 353 zones and within 2 km of 736 (with the seed 20240601;
+30 of the 245 sit between two close zones). A gauge's commissioning day is its station's ``created_at``
+(the coverage page shows the network as of a date): the 245 two years before the demo is built ("前两年全面
+建成"), the 495 four months before it. The gauges count as heard from when the demo is built
+(``last_seen_at``), so the sensor-offline check starts from then, as for a network that has just gone
+live.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,8 @@ IMPORTANCE = {Importance.key: 5, Importance.secondary: 24, Importance.general: 7
 LEVELS = {1: 10, 2: 106, 3: 654}
 OLD_GAUGES, NEW_GAUGES, PAIRS = 245, 495, 30
 OLD_PREFIX, NEW_PREFIX = "YL", "YLX"
+COMMISSIONED_AGO = {OLD_PREFIX: timedelta(days=730), NEW_PREFIX: timedelta(days=120)}
+"""How long before the demo's build each network was commissioned (its gauges' ``created_at``)."""
 PHONE_BASE = 900_000  # threatened households' synthetic phones, after the org demo's
 PLACES = ["后山", "西坡", "东坞", "南岙", "北岭", "上坞", "下坞", "岭脚", "坑口", "山塘"]
 HOUSEHOLDS = {Importance.key: (20, 40), Importance.secondary: (8, 20), Importance.general: (1, 8)}
@@ -172,6 +179,7 @@ def build_hazard(session: Session, seed: int = 20240601) -> HazardSummary:
             glon, glat = _offset(rng, lon, lat, 30, 180)
             placements.append((prefix, glon, glat, path))
     counters = {OLD_PREFIX: 0, NEW_PREFIX: 0}
+    commissioned = {p: datetime.combine((now - ago).date(), time(), UTC) for p, ago in COMMISSIONED_AGO.items()}
     for prefix, lon, lat, path in placements:
         counters[prefix] += 1
         label = "新建" if prefix == NEW_PREFIX else ""
@@ -185,7 +193,8 @@ def build_hazard(session: Session, seed: int = 20240601) -> HazardSummary:
                 "path": path,
                 "interval_seconds": 300,
                 "active": True,
-                "created_at": now,
+                "last_seen_at": now,
+                "created_at": commissioned[prefix],
                 "updated_at": now,
             }
         )

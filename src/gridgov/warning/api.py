@@ -5,20 +5,23 @@ public alerts (CAP 1.2 carries no personal data), as a warning authority publish
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
+from gridgov.auth.principal import Principal
 from gridgov.case.service import CaseService
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import NotFound
 from gridgov.notify.api import ANSWER_WITHIN, alerting
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.warning.coverage import CoverageReport
+from gridgov.warning.coverage import Band
+from gridgov.warning.coverage_service import CoverageService, CoverageView, ZoneCoverage, metres
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.response import WarningResponse, ZoneCompletion
 from gridgov.warning.schemas import WarningRead
@@ -50,22 +53,111 @@ class ActiveWarning(BaseModel):
     waiting: int
 
 
+class CoverageStepRead(BaseModel):
+    day: date
+    """The day gauges were commissioned (local)."""
+    added: int
+    gauges: int
+    """Gauges in the network after that day."""
+
+
 class CoverageRead(BaseModel):
+    as_of: date | None
+    """The network as of the end of this day (gauges commissioned on or before it); None = now."""
+    gauges: int
+    """Rain gauges in your area in that network."""
     zones: int
     within_200m: int
     within_2km: int
+    beyond_2km_count: int
+    near_m: float
+    far_m: float
     beyond_200m: list[str]
     beyond_2km: list[str]
+    steps: list[CoverageStepRead]
+    """The days gauges in your area were commissioned, oldest first (for a before/after switch)."""
 
     @classmethod
-    def of(cls, report: CoverageReport) -> CoverageRead:
+    def of(cls, view: CoverageView) -> CoverageRead:
+        report = view.report
         return cls(
+            as_of=view.as_of,
+            gauges=view.gauges,
             zones=report.zones,
             within_200m=report.within_near,
             within_2km=report.within_far,
-            beyond_200m=report.beyond_near,
-            beyond_2km=report.beyond_far,
+            beyond_2km_count=report.zones - report.within_far,
+            near_m=report.near_m,
+            far_m=report.far_m,
+            beyond_200m=sorted(report.beyond_near),
+            beyond_2km=sorted(report.beyond_far),
+            steps=[CoverageStepRead(day=s.day, added=s.added, gauges=s.gauges) for s in view.steps],
         )
+
+
+class GaugeDistance(BaseModel):
+    code: str
+    distance_m: float
+
+
+class ZoneCoverageRead(BaseModel):
+    code: str
+    name: str
+    township_code: str
+    township_name: str
+    village_code: str | None
+    lon: float
+    lat: float
+    distance_m: float | None
+    """To the nearest gauge; None when the network has no gauge."""
+    band: Band
+    """near (≤ 200 m), far (≤ 2 km), beyond (> 2 km)."""
+    gauges: list[GaugeDistance]
+    """The nearest gauges, nearest first."""
+
+    @classmethod
+    def of(cls, row: ZoneCoverage) -> ZoneCoverageRead:
+        zone = row.zone
+        return cls(
+            code=zone.code,
+            name=zone.name,
+            township_code=zone.township_code,
+            township_name=row.township_name,
+            village_code=zone.village_code,
+            lon=zone.lon,
+            lat=zone.lat,
+            distance_m=metres(row.distance_m),
+            band=row.band,
+            gauges=[GaugeDistance(code=c, distance_m=round(d, 1)) for c, d in row.nearest.gauges],
+        )
+
+
+class ZoneCoveragePage(BaseModel):
+    total: int
+    items: list[ZoneCoverageRead]
+
+
+class CoverageGauge(BaseModel):
+    code: str
+    lon: float
+    lat: float
+    commissioned: date
+
+
+class CoverageZone(BaseModel):
+    code: str
+    name: str
+    lon: float
+    lat: float
+    distance_m: float | None
+    band: Band
+
+
+class CoverageMap(BaseModel):
+    """The map layer: gauges (for their 200 m and 2 km circles) and zones as points with their band."""
+
+    gauges: list[CoverageGauge]
+    zones: list[CoverageZone]
 
 
 class RainfallPoint(BaseModel):
@@ -145,16 +237,79 @@ def completion(warning_id: int, request: Request, session: SessionDep, user: Cur
     return view
 
 
+AsOf = Annotated[date | None, Query(description="Coverage as of the end of this day (YYYY-MM-DD); default now")]
+SORTS: dict[str, Callable[[ZoneCoverage], tuple[Any, ...]]] = {
+    "distance": lambda r: (r.distance_m, r.zone.code),
+    "-distance": lambda r: (-r.distance_m, r.zone.code),
+    "code": lambda r: (r.zone.code,),
+    "township": lambda r: (r.zone.township_code, -r.distance_m, r.zone.code),
+}
+CoverageSort = Literal["distance", "-distance", "code", "township"]
+
+
+def coverage_view(request: Request, session: SessionDep, user: Principal, as_of: date | None) -> CoverageView:
+    return CoverageService(session, request.app.state.settings.timezone).view(user.covers, as_of)
+
+
+def coverage_rows(
+    view: CoverageView, *, beyond_m: float | None = None, code: str | None = None, sort: CoverageSort = "-distance"
+) -> list[ZoneCoverage]:
+    """The view's zones farther than ``beyond_m`` from their nearest gauge (or the one zone ``code``), sorted."""
+    rows = [
+        r for r in view.rows if (beyond_m is None or r.distance_m > beyond_m) and (code is None or r.zone.code == code)
+    ]
+    return sorted(rows, key=SORTS[sort])
+
+
 @router.get("/warnings/coverage", response_model=CoverageRead, summary="Rain-gauge coverage of the risk zones")
-def coverage(session: SessionDep, user: CurrentUser) -> CoverageRead:
-    report = WarningService(session).coverage()
-    visible = {z.code for z in WarningService(session).repo.zones() if user.covers(z.path)}
-    return CoverageRead(
-        zones=len(visible),
-        within_200m=len(visible) - len(set(report.beyond_near) & visible),
-        within_2km=len(visible) - len(set(report.beyond_far) & visible),
-        beyond_200m=sorted(set(report.beyond_near) & visible),
-        beyond_2km=sorted(set(report.beyond_far) & visible),
+def coverage(request: Request, session: SessionDep, user: CurrentUser, as_of: AsOf = None) -> CoverageRead:
+    return CoverageRead.of(coverage_view(request, session, user, as_of))
+
+
+@router.get(
+    "/warnings/coverage/zones",
+    response_model=ZoneCoveragePage,
+    summary="Per-zone coverage: each zone's nearest gauges and distances (paged; filter by distance or code)",
+)
+def coverage_zones(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    as_of: AsOf = None,
+    beyond_m: Annotated[float | None, Query(ge=0, description="Only zones whose nearest gauge is farther")] = None,
+    code: Annotated[str | None, Query(max_length=40, description="Only this zone")] = None,
+    sort: CoverageSort = "-distance",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ZoneCoveragePage:
+    rows = coverage_rows(coverage_view(request, session, user, as_of), beyond_m=beyond_m, code=code, sort=sort)
+    return ZoneCoveragePage(total=len(rows), items=[ZoneCoverageRead.of(r) for r in rows[offset : offset + limit]])
+
+
+@router.get(
+    "/warnings/coverage/map",
+    response_model=CoverageMap,
+    summary="Coverage map layer: gauges and zones (as points, with their distance band)",
+)
+def coverage_map(request: Request, session: SessionDep, user: CurrentUser, as_of: AsOf = None) -> CoverageMap:
+    service = CoverageService(session, request.app.state.settings.timezone)
+    view = service.view(user.covers, as_of)
+    return CoverageMap(
+        gauges=[
+            CoverageGauge(code=s.code, lon=round(s.lon, 6), lat=round(s.lat, 6), commissioned=service.commissioned(s))
+            for s in view.shown
+        ],
+        zones=[
+            CoverageZone(
+                code=r.zone.code,
+                name=r.zone.name,
+                lon=round(r.zone.lon, 6),
+                lat=round(r.zone.lat, 6),
+                distance_m=metres(r.distance_m),
+                band=r.band,
+            )
+            for r in view.rows
+        ],
     )
 
 

@@ -11,8 +11,11 @@ representative point, then measured exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,39 @@ from shapely.geometry import shape
 EARTH_RADIUS_M = 6_371_008.8
 NEAR_M = 200.0
 FAR_M = 2_000.0
+
+
+class Band(StrEnum):
+    """How well a zone is covered: its nearest gauge within 200 m, within 2 km, or farther (or none)."""
+
+    near = "near"
+    far = "far"
+    beyond = "beyond"
+
+
+def band_of(distance_m: float, near_m: float = NEAR_M, far_m: float = FAR_M) -> Band:
+    if distance_m <= near_m:
+        return Band.near
+    return Band.far if distance_m <= far_m else Band.beyond
+
+
+@dataclass(frozen=True)
+class Step:
+    """One day on which gauges were commissioned: how many, and how many the network had after it."""
+
+    day: date
+    added: int
+    gauges: int
+
+
+def commissioning_steps(days: Iterable[date]) -> list[Step]:
+    """The network's growth, oldest first: one step per commissioning day."""
+    total = 0
+    steps: list[Step] = []
+    for day, added in sorted(Counter(days).items()):
+        total += added
+        steps.append(Step(day, added, total))
+    return steps
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,37 @@
 """Warning pages: the board (预警看板: zones coloured by level, active warnings with 叫应 progress,
-coverage) and one warning's completion view with its gauge's rainfall (一键查看完成情况)."""
+coverage), the coverage page (雨量站覆盖: figures, map layer, the zones beyond 200 m, export, as of a date)
+and one warning's completion view with its gauge's rainfall (一键查看完成情况)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import NotFound
+from gridgov.evaluation.exports import Cell, download
 from gridgov.notify.api import ANSWER_WITHIN
 from gridgov.notify.models import Alert
-from gridgov.warning.api import NOT_VISIBLE, active_warnings, coverage, gauges, warning_response
+from gridgov.warning.api import (
+    NOT_VISIBLE,
+    AsOf,
+    CoverageRead,
+    CoverageSort,
+    active_warnings,
+    coverage,
+    coverage_rows,
+    coverage_view,
+    gauges,
+    warning_response,
+)
+from gridgov.warning.coverage import NEAR_M
+from gridgov.warning.coverage_service import ZoneCoverage, metres
 from gridgov.warning.enums import Colour
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.schemas import WarningRead
@@ -32,13 +49,86 @@ def board(request: Request, session: SessionDep, user: PageUser) -> Response:
     context = {
         "active": sorted(active, key=lambda a: (-Colour(a.warning.colour).rank, a.zone_code)),
         "by_colour": by_colour,
-        "coverage": coverage(session, user),
+        "coverage": coverage(request, session, user),
         "colours": list(Colour),
         "reached": sum(a.reached for a in active),
         "answered": sum(a.answered for a in active),
         "wettest": [g for g in wettest if g.rain_24h > 0],
     }
     return render(request, "warning/board.html", context)
+
+
+PAGE_SIZE = 50
+EXPORT_HEADERS = [
+    "防范区编号",
+    "防范区名称",
+    "乡镇(街道)",
+    "村(社区)代码",
+    "经度",
+    "纬度",
+    "覆盖情况",
+    "最近雨量站",
+    "距离(米)",
+    "第二近雨量站",
+    "距离(米)",
+    "第三近雨量站",
+    "距离(米)",
+]
+BAND_WORDS = {"near": "200米内", "far": "200米~2公里", "beyond": "2公里外"}
+
+
+@router.get("/warnings/coverage")
+def coverage_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    as_of: AsOf = None,
+    sort: CoverageSort = "-distance",
+    page: Annotated[int, Query(ge=1)] = 1,
+    format: Annotated[str | None, Query(pattern="^(xlsx|csv)$")] = None,
+) -> Response:
+    """Coverage as of a date; ``?format=xlsx|csv`` downloads every zone's row."""
+    view = coverage_view(request, session, user, as_of)
+    if format:
+        rows = [_export_row(r) for r in coverage_rows(view, sort="code")]
+        name = f"coverage-{as_of.isoformat() if as_of else 'now'}"
+        return download(format, name, "雨量站覆盖", EXPORT_HEADERS, rows)
+    beyond = coverage_rows(view, beyond_m=NEAR_M, sort=sort)
+    pages = max(1, -(-len(beyond) // PAGE_SIZE))
+    page = min(page, pages)
+    kept = {"as_of": as_of.isoformat()} if as_of else {}
+    context = {
+        "summary": CoverageRead.of(view),
+        "as_of": as_of,
+        "beyond": beyond[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "beyond_total": len(beyond),
+        "offset": (page - 1) * PAGE_SIZE,
+        "page": page,
+        "pages": pages,
+        "sort": sort,
+        "kept": kept,
+        "query": lambda **changes: urlencode({k: v for k, v in {**kept, "sort": sort, **changes}.items() if v != ""}),
+        "current": as_of is None or (bool(view.steps) and as_of >= view.steps[-1].day),
+        "metres": metres,
+    }
+    return render(request, "warning/coverage.html", context)
+
+
+def _export_row(row: ZoneCoverage) -> list[Cell]:
+    zone = row.zone
+    cells: list[Cell] = [
+        zone.code,
+        zone.name,
+        row.township_name,
+        zone.village_code,
+        round(zone.lon, 6),
+        round(zone.lat, 6),
+        BAND_WORDS[row.band.value],
+    ]
+    for rank in range(3):
+        code, distance = row.nearest.gauges[rank] if rank < len(row.nearest.gauges) else (None, None)
+        cells += [code, None if distance is None else round(distance, 1)]
+    return cells
 
 
 @router.get("/warnings/{warning_id}")
