@@ -13,7 +13,7 @@ half) — that reading crosses the 1 h yellow threshold. Everything else reads 0
 The platform side runs as the app does: the embedded broker or Mosquitto, the MQTT consumer (persistent
 session, manual ack after commit) feeding the batching observation writer, and the warning evaluator every
 ``warning_seconds`` and woken by the writer after each commit of new readings (the app's ``Periodic``, at most
-every ``WAKE_FLOOR``; a full round over all zones each minute), which answers each
+every ``WAKE_FLOOR``; every zone once a minute, a slice with each step), which answers each
 warning through ``WarningResponse`` (alert, recipients, deliveries).
 
 **Latency of a crossing reading** = the ``created_at`` of the first delivery row of its zone's alert (written in
@@ -319,11 +319,10 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
     database = Database.from_url(url)
     evaluator = WarningEvaluator(database, settings, utcnow)
     evaluator.step()
-    steps: list[tuple[float, float, bool, int]] = []  # (started, seconds, full round, changes)
+    steps: list[tuple[float, float, int, int]] = []  # (started, seconds, zones assessed, changes)
     profiler = cProfile.Profile() if args.profile else None
 
     def job() -> int:
-        full = evaluator.last_full is None or utcnow() - evaluator.last_full >= evaluator.full_every
         began = time.perf_counter()
         if profiler is not None:
             profiler.enable()
@@ -332,7 +331,7 @@ def platform_run(args: argparse.Namespace, directory: Path, kind: str) -> dict[s
         finally:
             if profiler is not None:
                 profiler.disable()
-        steps.append((time.time(), time.perf_counter() - began, full, len(changes)))
+        steps.append((time.time(), time.perf_counter() - began, evaluator.assessed, len(changes)))
         return len(changes)
 
     periodic = Periodic("warning", args.warning_seconds, job, floor=WAKE_FLOOR)
@@ -523,12 +522,14 @@ def main() -> None:
     print(f"gridgov reading → first delivery row: {fmt(run['latencies'])}   (n={len(run['latencies'])})")
     print(f"  publish → stored (ingest):           {fmt(run['ingest'])}")
     print(f"  stored → delivery (evaluation):      {fmt(run['evaluation'])}")
-    full = [s[1] for s in run["steps"] if s[2]]
-    part = [s[1] for s in run["steps"] if not s[2]]
+    took = [s[1] for s in run["steps"]]
+    zones = [float(s[2]) for s in run["steps"]]
+    acting = [s[1] for s in run["steps"] if s[3]]
     print(
-        f"evaluator steps: {len(part)} incremental {fmt(part)}; {len(full)} full rounds {fmt(full)}; "
-        f"{run['warnings']} warnings; missing {len(run['missing'])}; publisher max lag {run['late'] * 1000:.0f} ms"
+        f"evaluator steps: {len(took)} {fmt(took)}; zones assessed per step p50 {quantile(zones, 0.5):.0f} "
+        f"max {max(zones, default=0):.0f}; {len(acting)} steps with changes {fmt(acting)}"
     )
+    print(f"{run['warnings']} warnings; missing {len(run['missing'])}; publisher max lag {run['late'] * 1000:.0f} ms")
     if raw is not None and raw["latencies"] and run["latencies"]:
         ratio = quantile(run["latencies"], 0.99) / quantile(raw["latencies"], 0.99)
         print(f"ratio p99 gridgov / baseline: {ratio:.1f}×")

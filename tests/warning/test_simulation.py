@@ -213,8 +213,7 @@ def test_a_storm_over_the_demo_county_end_to_end(
                 response = client.post("/api/v1/sensing/observations", json=body, headers=auth)
                 assert response.status_code == 202 and response.json()["dead_lettered"] == 0, response.text
             evaluator.step()
-        evaluator.last_full = None
-        evaluator.step()
+        evaluator.step(whole=True)
 
         # 2. the right zones at the right colours, exactly as the simulation expected
         active = {

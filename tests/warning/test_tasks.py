@@ -74,8 +74,7 @@ def test_rain_turns_a_zone_red_reaches_people_and_clears(
     session.commit()
     for at in (timedelta(hours=5), timedelta(hours=7, minutes=1)):  # two quiet hours, then the all clear
         clock.now = T0 + at
-        evaluator.last_full = None
-        evaluator.step()
+        evaluator.step(whole=True)
     record = session.scalars(select(WarningRecord)).one()
     session.refresh(record)
     assert record.state == "cancelled"
@@ -118,3 +117,28 @@ def test_a_reading_stored_over_http_wakes_the_evaluator_at_once(
             waited = time.monotonic() - posted
         assert found == "red"
         assert waited < 5, f"warning after {waited:.1f} s: the evaluator was not woken"
+
+
+def test_every_zone_is_evaluated_each_minute_a_slice_at_a_time(
+    db: Database, session: Session, settings: Settings, request: pytest.FixtureRequest
+) -> None:
+    """Time alone changes zones (quiet hours, expiry), so each zone is assessed once per ``full_every``;
+    spread over the steps, no step carries the whole round (readings would wait behind it)."""
+    build_county(session)
+    for i in range(30):
+        create_zone(session, lon=119.90 + i * 0.001, lat=30.02, gauges=((f"YL{i:04d}", 50.0, 1),))
+    session.commit()
+    clock = Clock()
+    evaluator = WarningEvaluator(db, settings, clock)
+    request.addfinalizer(evaluator.close)
+    evaluator.step()
+    assert evaluator.assessed == 30, "a new leader assesses every zone"
+    seen: list[int] = []
+    for _ in range(30):  # a step every 2 s: 1/30 of the minute each
+        clock.now += timedelta(seconds=2)
+        evaluator.step()
+        seen.append(evaluator.assessed)
+    assert max(seen) == 1 and sum(seen) == 30, seen
+    clock.now += timedelta(minutes=2)  # a step after a long pause takes the whole round at once
+    evaluator.step()
+    assert evaluator.assessed == 30

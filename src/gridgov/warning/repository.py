@@ -41,6 +41,16 @@ class WarningRepository:
             stmt = stmt.where(RiskZone.id.in_(ids))
         return [ZoneKey(i, c, level) for i, c, level in self.session.execute(stmt.order_by(RiskZone.id))]
 
+    def zone_ids_after(self, after: int, limit: int) -> list[int]:
+        """The next ``limit`` active zone ids above ``after``, in order (a rolling round over the zones)."""
+        stmt = (
+            select(RiskZone.id).where(RiskZone.active.is_(True), RiskZone.id > after).order_by(RiskZone.id).limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def count_zones(self) -> int:
+        return int(self.session.scalar(select(func.count()).where(RiskZone.active.is_(True))) or 0)
+
     def zones_by_code(self, codes: Sequence[str]) -> dict[str, RiskZone]:
         if not codes:
             return {}

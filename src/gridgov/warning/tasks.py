@@ -4,19 +4,23 @@ One process evaluates at a time (the leader: it holds a PostgreSQL advisory lock
 process). It keeps the rolling totals in memory and feeds them from the observations table, so every
 app process may ingest (HTTP or MQTT) while the totals stay complete. Each step reads the readings
 stored since the last step (by id, re-reading a margin: ids commit out of order on PostgreSQL, and a
-reading added twice changes nothing), evaluates only the zones whose gauges moved, and every
-``full_every`` a full round runs for the changes time alone makes (all clear after quiet hours,
-expiry, a silent gauge handing over to its fallback). A new leader rebuilds the totals from the table.
+reading added twice changes nothing) and evaluates the zones whose gauges moved. A new leader rebuilds
+the totals from the table.
+
+Time alone changes some zones too (all clear after quiet hours, expiry, a silent gauge handing over to its
+fallback), so every zone is also evaluated once per ``full_every``: not in one long round, which would make
+the readings arriving meanwhile wait, but a slice of the zones with each step, sized by the time since the
+previous step (a rolling round).
 
 A step reads first and takes the write lock only when a zone must change, so ingest is not held up. The
 app's observation writer wakes the evaluator after each commit of new readings (at most every
-``WAKE_FLOOR`` seconds); readings stored by another app process are taken at the next round
-(``warning_seconds``).
-"""
+``WAKE_FLOOR`` seconds); readings stored by another app process are taken at the next step
+(``warning_seconds``)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -68,7 +72,12 @@ class WarningEvaluator:
         self.full_every = full_every
         self.book: RainBook | None = None
         self.seen_id = 0
-        self.last_full: datetime | None = None
+        self.cursor = 0
+        """The last zone id of the rolling round (0: the round starts again)."""
+        self.zone_count = 0
+        self.last_step: datetime | None = None
+        self.assessed = 0
+        """How many zones the last step assessed (for benchmarks)."""
         self._leader: Connection | None = None
         self._lock = threading.Lock()
 
@@ -105,24 +114,32 @@ class WarningEvaluator:
             self._leader = None
 
     # the loop --------------------------------------------------------------------------------
-    def step(self) -> list[ZoneChange]:
-        """Evaluate what changed since the last step; returns the zones' changes (already answered
-        by notices and patrol cases, and committed)."""
+    def step(self, *, whole: bool = False) -> list[ZoneChange]:
+        """Evaluate what changed since the last step and the rolling round's next slice (or every zone:
+        ``whole``, and always after the totals were rebuilt); returns the zones' changes (already
+        answered by notices and patrol cases, and committed)."""
         with self._lock:
             if not self._lead():
                 return []
             now = self.clock()
-            full = self.last_full is None or now - self.last_full >= self.full_every
             # read first, without the write lock: new readings, then which zones must change
             with self.database.sessions() as reading:
                 service = WarningService(reading)
+                whole = self.book is None or whole
                 zone_ids = self._feed(reading, service, now)
-                if not full and not zone_ids:
+                if not whole:
+                    due = self._slice(service, now)
+                    whole = due is None
+                    zone_ids |= due or set()
+                self.last_step = now
+                if whole:
+                    self.cursor, self.zone_count = 0, service.repo.count_zones()
+                elif not zone_ids:
+                    self.assessed = 0
                     return []
                 assert self.book is not None
-                assessed = service.assess(self.book, now, zone_ids=None if full else sorted(zone_ids))
-            if full:
-                self.last_full = now
+                assessed = service.assess(self.book, now, zone_ids=None if whole else sorted(zone_ids))
+                self.assessed = self.zone_count if whole else len(zone_ids)
             if not assessed:
                 return []
             with self.database.sessions() as session:
@@ -141,13 +158,29 @@ class WarningEvaluator:
                 session.commit()
             return changes
 
+    def _slice(self, service: WarningService, now: datetime) -> set[int] | None:
+        """The rolling round's zones due in this step: the share of all zones that the time since the
+        last step is of ``full_every``; None when that is all of them."""
+        elapsed = (now - self.last_step) if self.last_step is not None else self.full_every
+        share = elapsed / self.full_every
+        if share >= 1:
+            return None
+        wanted = math.ceil(self.zone_count * share)
+        if wanted == 0:
+            return set()
+        due = service.repo.zone_ids_after(self.cursor, wanted)
+        if len(due) < wanted:  # the round is complete: start the next one
+            self.zone_count = service.repo.count_zones()
+            due += service.repo.zone_ids_after(0, min(wanted - len(due), self.zone_count))
+        self.cursor = due[-1] if due else 0
+        return set(due)
+
     def _feed(self, session: Session, service: WarningService, now: datetime) -> set[int]:
         """Bring the totals up to date; returns the zones whose gauges received readings. Only the touched
         gauges' totals are read (and moved to ``now``) in an incremental step; a full round reads them all."""
         if self.book is None:
             self.book = service.rain_book_from_observations(now)
             self.seen_id = session.scalar(select(Observation.id).order_by(Observation.id.desc()).limit(1)) or 0
-            self.last_full = None
             return set()
         touched: set[str] = set()
         # SQLite commits ids in order; PostgreSQL may commit a lower id after a higher one was seen
