@@ -21,7 +21,7 @@ from gridgov.audit.recorder import Actor, set_actor
 from gridgov.auth.service import AuthService
 from gridgov.case.service import ROUTING, load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
 from gridgov.case.taxonomy import default_taxonomy, parse_taxonomy
-from gridgov.config import get_settings
+from gridgov.config import Settings, get_settings
 from gridgov.configdata.service import DocumentKind, load_document, parse_document, save_document
 from gridgov.db import Database
 from gridgov.demo.builder import COUNTY_CODE, DEMO_PASSWORD, build
@@ -39,6 +39,7 @@ from gridgov.org.models import OrgNode, Person, RoleAssignment
 from gridgov.org.schemas import PersonCreate, RoleGrant
 from gridgov.org.service import OrgService
 from gridgov.org.transfer import OrgTransfer
+from gridgov.sensing.gateways import issue_gateway_token
 from gridgov.warning import hindcast as hc
 from gridgov.warning import simulation as sim
 from gridgov.warning.documents import POLICY as WARNING_POLICY
@@ -61,6 +62,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(simulate_app, name="simulate")
 console = Console()
 CLI_ACTOR = Actor(None, f"cli:{os.environ.get('USER', 'operator')}")
+STORM_GATEWAY = "storm-gateway"
+"""The gateway account ``simulate storm`` publishes as on the embedded broker."""
 
 
 def _database() -> Database:
@@ -433,7 +436,16 @@ def simulate_storm(
         str | None, typer.Option(help="MQTT broker URL; default: the server's (mqtt_url or the embedded broker)")
     ] = None,
     http: Annotated[str | None, typer.Option(help="Send through the HTTP batch API of this server instead")] = None,
-    token: Annotated[str | None, typer.Option(help="Gateway token for --http (api_client or admin)")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Gateway API token (api_client or admin): the bearer token for --http, the MQTT password for the "
+            "embedded broker; default for the embedded broker: a one-day token of the storm-gateway account"
+        ),
+    ] = None,
+    username: Annotated[
+        str | None, typer.Option(help="MQTT user name: the token's account (default: looked up from the token)")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the expected colour per zone; send nothing")
     ] = False,
@@ -476,7 +488,36 @@ def simulate_storm(
         _send_http(out, series, waves, http, token or "")
     else:
         url = broker or settings.mqtt_url or f"mqtt://{settings.mqtt_embedded_bind}"
-        _send_mqtt(out, series, waves, url, settings.mqtt_topic_prefix, network.county)
+        login = _mqtt_login(settings, url, username, token)
+        _send_mqtt(out, series, waves, url, settings.mqtt_topic_prefix, network.county, login)
+
+
+def _mqtt_login(settings: Settings, url: str, username: str | None, token: str | None) -> tuple[str, str] | None:
+    """The gateway credentials to publish with: the given token (its account's user name looked up when not
+    given); else, towards the embedded broker with authentication on, a fresh token of ``storm-gateway``;
+    else none (the URL's, if any)."""
+    if token:
+        if username:
+            return username, token
+        database = _migrated()
+        with database.session() as session:
+            found = AuthService(session, settings).principal_from_token(token)
+        database.engine.dispose()
+        if found is None:
+            _fail("令牌无效或已过期，或请用 --username 指定账号 (unknown token here; give --username)")
+        assert found is not None
+        return found[0].username, token
+    embedded = not settings.mqtt_url and url == f"mqtt://{settings.mqtt_embedded_bind}"
+    if not (embedded and settings.mqtt_embedded_auth):
+        return None
+    database = _migrated()
+    with database.session() as session:
+        set_actor(session, CLI_ACTOR)
+        # ask for the write lock first: the running server may be writing hard
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        issued = issue_gateway_token(session, settings, STORM_GATEWAY, "台风模拟网关")
+    database.engine.dispose()
+    return STORM_GATEWAY, issued
 
 
 def _storm_json(
@@ -559,9 +600,18 @@ def _progress(out: Console) -> Progress:
     return Progress(*columns, console=out)
 
 
-def _send_mqtt(out: Console, series: sim.RainSeries, waves: list[sim.Wave], url: str, prefix: str, county: str) -> None:
+def _send_mqtt(
+    out: Console,
+    series: sim.RainSeries,
+    waves: list[sim.Wave],
+    url: str,
+    prefix: str,
+    county: str,
+    login: tuple[str, str] | None,
+) -> None:
+    username, password = login or (None, None)
     try:
-        sender = sim.MqttSender(url, f"gridgov-storm-{os.getpid()}")
+        sender = sim.MqttSender(url, f"gridgov-storm-{os.getpid()}", username=username, password=password)
     except ConnectionError as exc:
         _fail(str(exc))
         return

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         "empty = the embedded broker, started by the app (see mqtt_embedded_bind).",
     )
     mqtt_embedded_bind: str = Field(default="127.0.0.1:1883", description="Where the embedded broker listens.")
+    mqtt_embedded_auth: bool = Field(
+        default=True,
+        description="The embedded broker requires a gateway's user name and API token (as the password) and "
+        "lets it publish only to stations in its area; off only for a lab.",
+    )
     mqtt_topic_prefix: str = Field(
         default="gridgov", description="Readings on <prefix>/<county>/stations/<code>/<property>."
     )

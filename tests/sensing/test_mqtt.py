@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.db import Database
 from gridgov.migrate import upgrade
-from gridgov.sensing.broker import EmbeddedBroker, matches
+from gridgov.sensing.broker import EmbeddedBroker, Grant, matches
 from gridgov.sensing.models import DeadLetter, Observation
 from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer
 from gridgov.sensing.runtime import observation_writer
@@ -107,18 +108,38 @@ def test_topic_filters_match_like_mqtt() -> None:
 
 
 # end to end: kill the consumer in the middle of a QoS 1 stream -------------------------------------
-@pytest.fixture(params=["mosquitto", "embedded"])
-def broker(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    login: tuple[str, str] | None = None
+    """User name and password of every client (the embedded broker with an authority)."""
+
+
+class Passwords:
+    """An authority with fixed passwords: the consumer may subscribe, the gateway only publish."""
+
+    def authenticate(self, username: str | None, password: bytes | None) -> Grant | int:
+        if (username, password) == ("consumer", b"c-secret"):
+            return Grant("consumer", may_subscribe=True)
+        if (username, password) == ("gateway", b"g-secret"):
+            return Grant("gateway", may_subscribe=False, may_publish=lambda _topic, _payload: True)
+        return 4
+
+
+@pytest.fixture(params=["mosquitto", "embedded", "embedded-auth"])
+def broker(request: pytest.FixtureRequest) -> Iterator[Endpoint]:
     if request.param == "mosquitto":
         if not mosquitto_running():
             print("Mosquitto not reachable on 127.0.0.1:1883: skipping it; the embedded broker is tested instead")  # noqa: T201
             pytest.skip("Mosquitto not reachable on 127.0.0.1:1883 (the embedded broker is tested instead)")
-        yield MOSQUITTO
+        yield Endpoint(*MOSQUITTO)
         return
-    embedded = EmbeddedBroker(port=0)
+    authority = Passwords() if request.param == "embedded-auth" else None
+    embedded = EmbeddedBroker(port=0, authority=authority)
     embedded.start()
     try:
-        yield ("127.0.0.1", embedded.port)
+        yield Endpoint("127.0.0.1", embedded.port, ("consumer", "c-secret") if authority else None)
     finally:
         embedded.stop()
 
@@ -146,9 +167,10 @@ def _wait(condition: object, seconds: float, what: str) -> None:
 
 
 def test_a_consumer_killed_mid_stream_and_restarted_stores_every_reading_once(
-    broker: tuple[str, int], database: Database
+    broker: Endpoint, database: Database
 ) -> None:
-    host, port = broker
+    host, port = broker.host, broker.port
+    consumer_login, gateway_login = (broker.login, ("gateway", "g-secret")) if broker.login else (None, None)
     with database.session() as session:
         build_gauges(session)
     tag = uuid.uuid4().hex[:10]
@@ -168,7 +190,9 @@ def test_a_consumer_killed_mid_stream_and_restarted_stores_every_reading_once(
 
     def consumer(*listeners: object) -> MqttConsumer:
         writer = observation_writer(database, Ingestor(lambda: NOW, listeners))  # type: ignore[arg-type]
-        c = MqttConsumer(BrokerAddress(host, port), writer, prefix=prefix, client_id=client_id)
+        username, password = consumer_login or (None, None)
+        address = BrokerAddress(host, port, username=username, password=password)
+        c = MqttConsumer(address, writer, prefix=prefix, client_id=client_id)
         c.start()
         assert c.subscribed.wait(10), "consumer did not subscribe"
         return c
@@ -176,6 +200,8 @@ def test_a_consumer_killed_mid_stream_and_restarted_stores_every_reading_once(
     first = consumer(slow_commit)
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{tag}")
     publisher.max_inflight_messages_set(50)
+    if gateway_login:
+        publisher.username_pw_set(*gateway_login)
     publisher.connect(host, port)
     publisher.loop_start()
     published = threading.Event()
@@ -224,5 +250,7 @@ def test_a_consumer_killed_mid_stream_and_restarted_stores_every_reading_once(
         publisher.loop_stop()
         publisher.disconnect()
         cleanup = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+        if consumer_login:
+            cleanup.username_pw_set(*consumer_login)
         cleanup.connect(host, port)  # forget the persistent session on the broker
         cleanup.disconnect()

@@ -93,12 +93,13 @@ def test_the_app_consumes_mqtt_from_its_embedded_broker(backend: str, tmp_path: 
         upgrade(engine)
         database = Database(engine, sessionmaker(engine, expire_on_commit=False))
         with database.session() as session:
-            build_gauges(session)
+            gateway = user(session, build_gauges(session).county, "gateway", Role.api_client, COUNTY)
         app = create_app(settings, database)
         with TestClient(app):
             sensing = app.state.sensing
             assert sensing.broker is not None and sensing.consumer.subscribed.wait(10)
             publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-gateway")
+            publisher.username_pw_set("gateway", gateway["Authorization"].removeprefix("Bearer "))
             publisher.connect("127.0.0.1", sensing.broker.port)
             publisher.loop_start()
             topic = f"gridgov/330111/stations/{FUCHUN_GAUGE}/rainfall"

@@ -5,9 +5,16 @@ platform's consumer on one machine: QoS 0 and 1 (QoS 2 is accepted from publishe
 QoS 1), persistent sessions (``clean_session=False``) that keep their subscriptions, their queued
 messages and their unacknowledged in-flight messages across reconnects (re-sent with DUP), shared
 subscriptions (``$share/<group>/<filter>``: each message to one member, a connected one first),
-retained messages, keep-alive. No authentication: it listens on the loopback address by default.
-Sessions live in memory: they survive a consumer's restart, not the broker's (production uses
-Mosquitto or EMQX, with persistence).
+retained messages, keep-alive. Sessions live in memory: they survive a consumer's restart, not the
+broker's (production uses Mosquitto or EMQX, with persistence).
+
+Authentication is delegated to an :class:`Authority` (the platform's is
+:class:`gridgov.sensing.gateways.GatewayAuthority`): it answers each CONNECT's user name and password with a
+:class:`Grant` or a CONNACK return code (4 bad user name or password, 5 not authorised), and the grant says
+whether the client may subscribe and which of its publishes are routed. MQTT 3.1.1 has no negative PUBACK: a
+publish the grant refuses is acknowledged and dropped (the authority records it). A persistent session belongs
+to the client that made it: another client cannot take over its id. Without an authority (tests, a lab)
+anyone may connect and do anything.
 
 Why not ``amqtt`` (PyPI): 0.12.1 cancels its outgoing QoS 1 deliveries when a subscriber disconnects
 and forgets them (they are never re-sent), and keeps no offline queue for anonymous sessions, so a
@@ -23,10 +30,15 @@ import logging
 import struct
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
+ACCEPTED, SERVER_UNAVAILABLE, BAD_CREDENTIALS, NOT_AUTHORISED = 0, 3, 4, 5
+"""CONNACK return codes (MQTT 3.1.1 §3.2.2.3)."""
+SUBSCRIPTION_REFUSED = 0x80
 CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP = 1, 2, 3, 4, 5, 6, 7
 SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT = 8, 9, 10, 11, 12, 13, 14
 
@@ -41,6 +53,57 @@ class Message:
     payload: bytes
     qos: int
     retain: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What an authenticated client may do."""
+
+    name: str
+    """Who it is (the account's user name): owns the sessions it creates."""
+    may_subscribe: bool
+    may_publish: Callable[[str, bytes], bool] | None = None
+    """(topic, payload) → route it? None: every publish is routed."""
+
+
+class Authority(Protocol):
+    def authenticate(self, username: str | None, password: bytes | None) -> Grant | int:
+        """A grant, or the CONNACK return code refusing the connection. Called in a worker thread."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Connect:
+    level: int
+    clean: bool
+    keepalive: int
+    client_id: str
+    username: str | None
+    password: bytes | None
+
+
+def _parse_connect(body: bytes) -> _Connect:
+    def field_at(offset: int) -> tuple[bytes, int]:
+        length = struct.unpack_from("!H", body, offset)[0]
+        end = offset + 2 + length
+        if end > len(body):
+            raise ProtocolError("CONNECT field runs past the packet")
+        return body[offset + 2 : end], end
+
+    _name, offset = field_at(0)
+    level, flags = body[offset], body[offset + 1]
+    keepalive = struct.unpack_from("!H", body, offset + 2)[0]
+    client_id, offset = field_at(offset + 4)
+    if flags & 0x04:  # will topic and will message
+        _topic, offset = field_at(offset)
+        _message, offset = field_at(offset)
+    username = password = None
+    if flags & 0x80:
+        raw_name, offset = field_at(offset)
+        username = raw_name.decode()
+    if flags & 0x40:
+        password, offset = field_at(offset)
+    return _Connect(level, bool(flags & 0x02), keepalive, client_id.decode(), username, password)
 
 
 def _string(text: str) -> bytes:
@@ -84,6 +147,8 @@ class _Session:
     queue: deque[Message] = field(default_factory=deque)
     inflight: OrderedDict[int, Message] = field(default_factory=OrderedDict)
     writer: asyncio.StreamWriter | None = None
+    owner: str | None = None
+    """The grant's name of the client that made the session (with an authority)."""
     mids: itertools.cycle[int] = field(default_factory=lambda: itertools.cycle(range(1, 65536)))
     incoming_qos2: set[int] = field(default_factory=set)
 
@@ -94,9 +159,16 @@ class _Session:
 
 class EmbeddedBroker:
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 1883, *, max_inflight: int = 1000, max_queued: int = 200_000
+        self,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        *,
+        max_inflight: int = 1000,
+        max_queued: int = 200_000,
+        authority: Authority | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.authority = authority
         self.max_inflight, self.max_queued = max_inflight, max_queued
         self._sessions: dict[str, _Session] = {}
         self._retained: dict[str, Message] = {}
@@ -153,7 +225,13 @@ class EmbeddedBroker:
             kind, _flags, body = await asyncio.wait_for(self._read(reader), 10)
             if kind != CONNECT:
                 raise ProtocolError("first packet is not CONNECT")
-            session, keepalive = self._connect(body, writer)
+            connect = _parse_connect(body)
+            grant = await self._authenticate(connect)
+            if isinstance(grant, int):
+                writer.write(_packet(CONNACK, 0, bytes([0, grant])))
+                await writer.drain()
+                return
+            session, keepalive = self._connect(connect, writer, grant)
             if session is None:
                 return
             timeout = keepalive * 1.5 if keepalive else None
@@ -161,8 +239,16 @@ class EmbeddedBroker:
                 kind, flags, body = await asyncio.wait_for(self._read(reader), timeout)
                 if kind == DISCONNECT:
                     return
-                self._handle(session, kind, flags, body)
-        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, ProtocolError, UnicodeDecodeError) as exc:
+                self._handle(session, grant, kind, flags, body)
+        except (
+            asyncio.IncompleteReadError,
+            ConnectionError,
+            TimeoutError,
+            ProtocolError,
+            UnicodeDecodeError,
+            struct.error,
+            IndexError,
+        ) as exc:
             log.debug("mqtt connection closed", extra={"reason": repr(exc)})
         finally:
             if session is not None and session.writer is writer:
@@ -170,6 +256,17 @@ class EmbeddedBroker:
                 if session.clean:
                     self._sessions.pop(session.client_id, None)
             writer.close()
+
+    async def _authenticate(self, connect: _Connect) -> Grant | int | None:
+        """None when there is no authority (anyone may do anything)."""
+        if self.authority is None or connect.level not in (3, 4):
+            return None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, self.authority.authenticate, connect.username, connect.password)
+        except Exception:
+            log.exception("mqtt authentication failed")
+            return SERVER_UNAVAILABLE
 
     async def _read(self, reader: asyncio.StreamReader) -> tuple[int, int, bytes]:
         first = (await reader.readexactly(1))[0]
@@ -184,16 +281,11 @@ class EmbeddedBroker:
             raise ProtocolError("malformed remaining length")
         return first >> 4, first & 0x0F, await reader.readexactly(length) if length else b""
 
-    def _connect(self, body: bytes, writer: asyncio.StreamWriter) -> tuple[_Session | None, int]:
-        name_length = struct.unpack_from("!H", body)[0]
-        level = body[2 + name_length]
-        flags = body[3 + name_length]
-        keepalive = struct.unpack_from("!H", body, 4 + name_length)[0]
-        offset = 6 + name_length
-        id_length = struct.unpack_from("!H", body, offset)[0]
-        client_id = body[offset + 2 : offset + 2 + id_length].decode()
-        clean = bool(flags & 0x02)
-        if level not in (3, 4):
+    def _connect(
+        self, connect: _Connect, writer: asyncio.StreamWriter, grant: Grant | None
+    ) -> tuple[_Session | None, int]:
+        client_id, clean = connect.client_id, connect.clean
+        if connect.level not in (3, 4):
             writer.write(_packet(CONNACK, 0, b"\x00\x01"))  # unacceptable protocol version
             return None, 0
         if not client_id:
@@ -202,24 +294,28 @@ class EmbeddedBroker:
                 return None, 0
             client_id = f"auto-{next(self._turn)}-{id(writer)}"
         old = self._sessions.get(client_id)
+        owner = grant.name if grant is not None else None
+        if old is not None and old.owner != owner:  # nobody takes over another client's session
+            writer.write(_packet(CONNACK, 0, bytes([0, NOT_AUTHORISED])))
+            return None, 0
         if old is not None and old.writer is not None:  # take-over: the old connection goes
             old.writer.close()
             old.writer = None
         if clean or old is None:
-            session = _Session(client_id, clean)
+            session = _Session(client_id, clean, owner=owner)
             self._sessions[client_id] = session
             present = 0
         else:
             session, present = old, 1
             session.clean = False
         session.writer = writer
-        writer.write(_packet(CONNACK, 0, bytes([present, 0])))
+        writer.write(_packet(CONNACK, 0, bytes([present, ACCEPTED])))
         for mid, message in session.inflight.items():  # unacknowledged before the break: again, marked DUP
             writer.write(_publish(message, mid, dup=True))
         self._pump(session)
-        return session, keepalive
+        return session, connect.keepalive
 
-    def _handle(self, session: _Session, kind: int, flags: int, body: bytes) -> None:
+    def _handle(self, session: _Session, grant: Grant | None, kind: int, flags: int, body: bytes) -> None:
         writer = session.writer
         if writer is None:
             raise ConnectionError("session taken over")
@@ -236,10 +332,10 @@ class EmbeddedBroker:
             if qos == 2:
                 if mid not in session.incoming_qos2:  # method A: route once, on the first PUBLISH
                     session.incoming_qos2.add(mid)  # type: ignore[arg-type]
-                    self._route(message)
+                    self._route_from(grant, message)
                 writer.write(_packet(PUBREC, 0, struct.pack("!H", mid)))
                 return
-            self._route(message)
+            self._route_from(grant, message)
             if qos == 1:
                 writer.write(_packet(PUBACK, 0, struct.pack("!H", mid)))
         elif kind == PUBACK:
@@ -256,6 +352,9 @@ class EmbeddedBroker:
                 topic_filter = body[offset + 2 : offset + 2 + length].decode()
                 qos = min(body[offset + 2 + length] & 0x03, 1)
                 offset += 3 + length
+                if grant is not None and not grant.may_subscribe:
+                    granted.append(SUBSCRIPTION_REFUSED)
+                    continue
                 session.subscriptions[topic_filter] = qos
                 granted.append(qos)
                 self._send_retained(session, topic_filter, qos)
@@ -276,6 +375,10 @@ class EmbeddedBroker:
             raise ProtocolError(f"unexpected packet type {kind}")
 
     # routing -----------------------------------------------------------------------------------
+    def _route_from(self, grant: Grant | None, message: Message) -> None:
+        if grant is None or grant.may_publish is None or grant.may_publish(message.topic, message.payload):
+            self._route(message)
+
     def _route(self, message: Message) -> None:
         if message.retain:
             if message.payload:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gridgov.org.models import OrgNode, Unit
+from gridgov.org.models import OrgNode, Person, Unit
 from gridgov.org.repository import under
 from gridgov.sensing.models import Datastream, DeadLetter, Observation, Station
 
@@ -100,6 +100,12 @@ class SensingRepository:
         stmt = select(Unit, OrgNode.path).join(OrgNode, OrgNode.id == Unit.node_id).where(Unit.code == code)
         row = self.session.execute(stmt).one_or_none()
         return None if row is None else (row[0], row[1])
+
+    def county_root(self) -> OrgNode | None:
+        return self.session.scalars(select(OrgNode).where(OrgNode.parent_id.is_(None)).order_by(OrgNode.id)).first()
+
+    def person_by_phone(self, phone: str) -> Person | None:
+        return self.session.scalars(select(Person).where(Person.phone == phone)).one_or_none()
 
     def station_page(
         self, stmt: Select[Station], *, kind: str | None, active: bool | None, limit: int, offset: int

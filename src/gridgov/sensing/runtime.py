@@ -13,6 +13,7 @@ from gridgov.db import Database
 from gridgov.kit.periodic import Periodic
 from gridgov.kit.rowwriter import RowWriter
 from gridgov.sensing.broker import EmbeddedBroker
+from gridgov.sensing.gateways import INTERNAL_USERNAME, GatewayAuthority
 from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer
 from gridgov.sensing.service import Batch, Ingestor, Outcome
 from gridgov.sensing.tasks import OfflineResult, check_offline
@@ -100,15 +101,22 @@ class SensingRuntime:
             address = BrokerAddress.parse(settings.mqtt_url)
         else:
             host, port = _host_port(settings.mqtt_embedded_bind)
-            self.broker = EmbeddedBroker(host, port)
+            authority = None
+            if settings.mqtt_embedded_auth:
+                authority = GatewayAuthority(self.database, settings, self.writer.submit)
+            self.broker = EmbeddedBroker(host, port, authority=authority)
             try:
                 self.broker.start()
-            except OSError as exc:  # e.g. a Mosquitto already listens there: consume from it instead
+            except OSError as exc:  # e.g. another process's broker already listens there: consume from it
                 log.warning(
                     "embedded MQTT broker not started", extra={"bind": settings.mqtt_embedded_bind, "error": str(exc)}
                 )
                 self.broker = None
             address = BrokerAddress(host, self.broker.port if self.broker else port)
+            if authority is not None:  # the same credential in every process sharing the secret key
+                address = BrokerAddress(
+                    address.host, address.port, username=INTERNAL_USERNAME, password=authority.password
+                )
         self.consumer = MqttConsumer(
             address,
             self.writer,

@@ -500,9 +500,20 @@ def run_waves(
 
 
 class MqttSender:
-    """Publishes at QoS 1 and waits at :meth:`close` until the broker has acknowledged every message."""
+    """Publishes at QoS 1 and waits at :meth:`close` until the broker has acknowledged every message.
+    ``username``/``password`` (a gateway's user name and API token on the embedded broker) override those
+    of the URL."""
 
-    def __init__(self, url: str, client_id: str, *, max_inflight: int = 200, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        max_inflight: int = 200,
+        connect_timeout: float = 10.0,
+    ) -> None:
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion
 
@@ -510,24 +521,35 @@ class MqttSender:
 
         address = BrokerAddress.parse(url)
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-        if address.username:
-            self.client.username_pw_set(address.username, address.password)
+        username, password = (username, password) if username else (address.username, address.password)
+        if username:
+            self.client.username_pw_set(username, password)
         if address.tls:
             self.client.tls_set()
         self.client.max_inflight_messages_set(max_inflight)
         self._connected = threading.Event()
-        self.client.on_connect = lambda *_args: self._connected.set()
+        self._refused: str | None = None
+        self.client.on_connect = self._on_connect
         self._pending: list[Any] = []
         self.stats = SendStats()
+        where = f"{address.host}:{address.port}"
         try:
             self.client.connect(address.host, address.port, keepalive=30)
         except OSError as exc:
-            where = f"{address.host}:{address.port}"
             raise ConnectionError(f"无法连接MQTT服务器 (cannot reach the MQTT broker) {where}: {exc}") from exc
         self.client.loop_start()
-        if not self._connected.wait(connect_timeout):
+        if not self._connected.wait(connect_timeout) or self._refused is not None:
             self.client.loop_stop()
-            raise ConnectionError(f"MQTT服务器无应答 (no CONNACK from) {address.host}:{address.port}")
+            if self._refused is not None:
+                raise ConnectionError(
+                    f"MQTT服务器拒绝连接 (the broker refused the connection) {where}: {self._refused}"
+                )
+            raise ConnectionError(f"MQTT服务器无应答 (no CONNACK from) {where}")
+
+    def _on_connect(self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        if reason.is_failure:
+            self._refused = str(reason)
+        self._connected.set()
 
     def send(self, topic: str, payload: bytes, readings: int) -> None:
         self._pending.append(self.client.publish(topic, payload, qos=1))
