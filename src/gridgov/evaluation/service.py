@@ -237,11 +237,13 @@ class EvaluationService:
                 target.counts.add(part.counts)
                 if part.urgent:
                     target.urgent.add(part.counts)
-        unit_codes = {str(uid): code for uid, (code, *_rest) in units.items()}
+        unit_codes = {str(uid): unit[0] for uid, unit in units.items()}
         for level, values in p90_by_key(hours).items():
             for key, value in values.items():
-                code = unit_codes.get(key) if level is Level.unit else county_code if level is Level.county else key
-                found = result[level].get(code or "")
+                shown = (
+                    unit_codes.get(key, "") if level is Level.unit else county_code if level is Level.county else key
+                )
+                found = result[level].get(shown)
                 if found is not None:
                     found.p90_hours = value
         return Evaluation(period, self.clock(), result)
