@@ -247,18 +247,17 @@ SORTS: dict[str, Callable[[ZoneCoverage], tuple[Any, ...]]] = {
 CoverageSort = Literal["distance", "-distance", "code", "township"]
 
 
-def coverage_view(request: Request, session: SessionDep, user: Principal, as_of: date | None) -> CoverageView:
-    return CoverageService(session, request.app.state.settings.timezone).view(user.covers, as_of)
+def coverage_view(
+    request: Request, session: SessionDep, user: Principal, as_of: date | None, code: str | None = None
+) -> CoverageView:
+    return CoverageService(session, request.app.state.settings.timezone).view(user.covers, as_of, code=code)
 
 
 def coverage_rows(
-    view: CoverageView, *, beyond_m: float | None = None, code: str | None = None, sort: CoverageSort = "-distance"
+    view: CoverageView, *, beyond_m: float | None = None, sort: CoverageSort = "-distance"
 ) -> list[ZoneCoverage]:
-    """The view's zones farther than ``beyond_m`` from their nearest gauge (or the one zone ``code``), sorted."""
-    rows = [
-        r for r in view.rows if (beyond_m is None or r.distance_m > beyond_m) and (code is None or r.zone.code == code)
-    ]
-    return sorted(rows, key=SORTS[sort])
+    """The view's zones farther than ``beyond_m`` from their nearest gauge, sorted."""
+    return sorted((r for r in view.rows if beyond_m is None or r.distance_m > beyond_m), key=SORTS[sort])
 
 
 @router.get("/warnings/coverage", response_model=CoverageRead, summary="Rain-gauge coverage of the risk zones")
@@ -282,7 +281,7 @@ def coverage_zones(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ZoneCoveragePage:
-    rows = coverage_rows(coverage_view(request, session, user, as_of), beyond_m=beyond_m, code=code, sort=sort)
+    rows = coverage_rows(coverage_view(request, session, user, as_of, code), beyond_m=beyond_m, sort=sort)
     return ZoneCoveragePage(total=len(rows), items=[ZoneCoverageRead.of(r) for r in rows[offset : offset + limit]])
 
 

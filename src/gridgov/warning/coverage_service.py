@@ -82,10 +82,13 @@ class CoverageService:
         """The local day a gauge was commissioned."""
         return to_local(station.created_at, self.timezone).date()
 
-    def view(self, covers: Callable[[str], bool], as_of: date | None = None, k: int = 3) -> CoverageView:
-        """The zones ``covers`` accepts (by org path) with their ``k`` nearest gauges as of the end of ``as_of``."""
+    def view(
+        self, covers: Callable[[str], bool], as_of: date | None = None, k: int = 3, code: str | None = None
+    ) -> CoverageView:
+        """The zones ``covers`` accepts (by org path), or only the zone ``code``, with their ``k`` nearest gauges
+        as of the end of ``as_of``."""
         repo = WarningRepository(self.session)
-        zones = [z for z in repo.zones() if covers(z.path)]
+        zones = [z for z in repo.zones() if covers(z.path) and code in (None, z.code)]
         stations = repo.rain_gauges()
         if as_of is not None:
             cutoff = datetime.combine(as_of + timedelta(days=1), time(), ZoneInfo(self.timezone))
