@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -118,4 +119,7 @@ def test_routing_rules_export_edit_import(database: Path, tmp_path: Path) -> Non
     again = tmp_path / "again.yaml"
     runner.invoke(app, ["export", "config", "case.routing", str(again)])
     assert "min_severity: 2" in again.read_text("utf-8")
+    with sqlite3.connect(database) as raw:  # the change is audited with who made it (the CLI)
+        (actor,) = raw.execute("SELECT actor_name FROM audit_log WHERE entity = 'config_document'").fetchone()
+    assert actor.startswith("cli:")
     assert runner.invoke(app, ["export", "config", "no.such", str(again)]).exit_code == 1

@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from gridgov.audit.recorder import Actor, set_actor
+from gridgov.audit.recorder import install as install_audit
 from gridgov.auth.service import AuthService
 from gridgov.case.service import ROUTING, load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
 from gridgov.case.taxonomy import default_taxonomy, parse_taxonomy
@@ -66,12 +67,16 @@ STORM_GATEWAY = "storm-gateway"
 """The gateway account ``simulate storm`` publishes as on the embedded broker."""
 
 
-def _database() -> Database:
+def _database(*, audited: bool = True) -> Database:
+    """The configured database; what a command writes is audited (as ``CLI_ACTOR`` where the command says
+    so). The demo's synthetic county is seed data and is not."""
+    if audited:
+        install_audit()
     return Database.from_url(get_settings().database_url)
 
 
-def _migrated() -> Database:
-    database = _database()
+def _migrated(*, audited: bool = True) -> Database:
+    database = _database(audited=audited)
     upgrade(database.engine)
     return database
 
@@ -133,7 +138,7 @@ def demo(
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after building")] = True,
 ) -> None:
     """Build the demo county (Fuyang 富阳区) if the database is empty, then serve it (演示)."""
-    database = _migrated()
+    database = _migrated(audited=False)
     if not _build_demo(database, seed):
         console.print("demo county already present; serving it")
     database.engine.dispose()

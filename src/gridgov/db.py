@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,9 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # let SQLAlchemy, not the sqlite3 module, emit BEGIN, so SAVEPOINTs work as documented
     dbapi_connection.isolation_level = None
@@ -62,15 +68,76 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def _begin_sqlite(connection: Any) -> None:
-    # a writing request asks for IMMEDIATE: it waits for the write lock (busy_timeout) at BEGIN instead
-    # of failing with "database is locked" when its read transaction tries to become a write one
+class WriteGate:
+    """First come, first served for the writers of one SQLite database inside one process.
+
+    SQLite's own wait for the write lock (``busy_timeout``) polls with growing sleeps, so a thread that
+    commits and begins again at once (the observation writer under a stream of readings) can hold the
+    lock almost all the time and another writer (the warning evaluator) waits seconds for a gap. Writers
+    here queue in order instead, and the lock passes directly to the next in line. Other processes
+    still meet at SQLite's lock."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._mutex = threading.Lock()
+        self._held = False
+        self._queue: deque[threading.Event] = deque()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._queue.append(turn)
+        if turn.wait(self.timeout):
+            return
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ended
+                return
+            self._queue.remove(turn)
+        raise TimeoutError(f"database is locked: no write turn within {self.timeout:.0f} s")
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._queue:
+                self._queue.popleft().set()  # the lock passes on without being free in between
+            else:
+                self._held = False
+
+
+_GATED = "gridgov_write_gate"
+
+
+def _begin_sqlite(gate: WriteGate, connection: Any) -> None:
+    # a writing transaction asks for IMMEDIATE: it takes its turn at the gate, then the write lock at BEGIN
+    # instead of failing with "database is locked" when its read transaction tries to become a write one
     mode = connection.get_execution_options().get("sqlite_begin", "")
-    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+    if mode != "IMMEDIATE":
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        return
+    gate.acquire()
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        gate.release()
+        raise
+    connection.info[_GATED] = True
+
+
+def _end_sqlite(gate: WriteGate, connection: Any) -> None:
+    if connection.info.pop(_GATED, False):
+        gate.release()
+
+
+def _checkin_sqlite(gate: WriteGate, _dbapi_connection: Any, record: Any) -> None:
+    # a connection returned to the pool while still holding its turn (closed without commit or rollback)
+    if record.info.pop(_GATED, False):
+        gate.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -79,8 +146,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        gate = WriteGate(timeout=BUSY_TIMEOUT_MS / 1000)
         event.listen(engine, "connect", _set_sqlite_pragmas)
-        event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "begin", partial(_begin_sqlite, gate))
+        event.listen(engine, "commit", partial(_end_sqlite, gate))
+        event.listen(engine, "rollback", partial(_end_sqlite, gate))
+        event.listen(engine, "checkin", partial(_checkin_sqlite, gate))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -101,11 +101,13 @@ def _rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return connection.execute(sql).fetchall()
 
 
-def _wait_for_consumer(database: Path, broker_port: int) -> None:
+def _wait_for_consumer(database: Path, broker_port: int, token: str) -> None:
     """Publish one dry reading (a day before the storm) until the server's consumer has stored it: then the
-    consumer is subscribed and the storm's messages will not be missed."""
+    consumer is subscribed and the storm's messages will not be missed. The embedded broker wants a
+    gateway's credentials: the admin's token will do."""
     probe = json.dumps({"time": (datetime.now(UTC) - timedelta(hours=20)).isoformat(), "value": 0.0}).encode()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"probe-{uuid.uuid4().hex[:6]}")
+    client.username_pw_set("admin", token)
     client.connect("127.0.0.1", broker_port)
     client.loop_start()
     try:
@@ -140,7 +142,7 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
     env = _env(workdir, broker_port)
     with _server(workdir, env) as url:
         token = admin_token(workdir)  # before the storm: the server then writes hard
-        _wait_for_consumer(workdir / "gridgov.db", broker_port)
+        _wait_for_consumer(workdir / "gridgov.db", broker_port, token)
         dry = json.loads(_gridgov(env, "simulate", "storm", "--fast", "--dry-run", "--json"))
         expected = {z["code"]: z["colour"] for z in dry["zones"] if z["colour"]}
         assert dry["mode"] == "fast" and Counter(expected.values())["red"] >= 2
