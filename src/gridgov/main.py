@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         evaluator = WarningEvaluator(app.state.db, settings, lambda: app.state.clock(), app.state.calendar)
         if settings.warning_seconds > 0:
             warning = Periodic("warning", settings.warning_seconds, lambda: len(evaluator.step()), floor=WAKE_FLOOR)
-            app.state.sensing.on_new_readings(warning.wake)  # readings stored here are evaluated at once
+            app.state.sensing.on_new_readings(warning.wake)  # new readings (any process on PostgreSQL) wake it
             jobs.append(warning)
         for job in jobs:
             job.start()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,9 @@ def _upsert(dialect: str) -> Any:
 
 _UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
 _STATIONS = cast(Table, Station.__table__)
+READINGS_CHANNEL = "gridgov_readings"
+"""The PostgreSQL notification channel announcing stored readings (see :class:`gridgov.kit.pglisten.PgListener`)."""
+_ANNOUNCE = text("SELECT pg_notify(:channel, '')")
 _TOUCH = (
     update(_STATIONS)
     .where(
@@ -82,6 +85,12 @@ class SensingRepository:
         if not station_ids:
             return
         self.session.connection().execute(_TOUCH, {"ids": sorted(station_ids), "now": now})
+
+    def announce_new_readings(self) -> None:
+        """PostgreSQL: tell every app process, on commit, that new readings are stored (they wake what
+        evaluates them, the warning evaluator's leader wherever it runs). SQLite has one process."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().execute(_ANNOUNCE, {"channel": READINGS_CHANNEL})
 
     def add_dead_letters(self, rows: list[dict[str, Any]]) -> None:
         if rows:

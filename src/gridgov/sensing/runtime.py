@@ -11,10 +11,12 @@ from gridgov.case.calendar import WorkCalendar
 from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.kit.periodic import Periodic
+from gridgov.kit.pglisten import PgListener, libpq_dsn
 from gridgov.kit.rowwriter import RowWriter
 from gridgov.sensing.broker import EmbeddedBroker
 from gridgov.sensing.gateways import INTERNAL_USERNAME, GatewayAuthority
 from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer
+from gridgov.sensing.repository import READINGS_CHANNEL
 from gridgov.sensing.service import Batch, Ingestor, Outcome
 from gridgov.sensing.tasks import OfflineResult, check_offline
 
@@ -65,9 +67,11 @@ class SensingRuntime:
         self.broker: EmbeddedBroker | None = None
         self.consumer: MqttConsumer | None = None
         self.checker: Periodic | None = None
+        self.listener: PgListener | None = None
 
     def on_new_readings(self, wake: Callable[[], None]) -> None:
-        """Call ``wake`` (quick, thread-safe) after every commit of new readings in this process."""
+        """Call ``wake`` (quick, thread-safe) after every commit of new readings in this process, and on
+        PostgreSQL after those of the other app processes (before :meth:`start`)."""
         self._readers.append(wake)
 
     def _stored(self) -> None:
@@ -89,6 +93,11 @@ class SensingRuntime:
 
     async def start(self) -> None:
         """Started by the app's lifespan."""
+        engine = self.database.engine
+        if self._readers and engine.dialect.name == "postgresql":
+            # readings stored by the other app processes wake this one's readers too
+            self.listener = PgListener(libpq_dsn(engine.url), READINGS_CHANNEL, self._stored)
+            self.listener.start()
         if self.mqtt_enabled:
             self.start_mqtt()
         if self.check_seconds > 0:
@@ -131,6 +140,8 @@ class SensingRuntime:
         )
 
     async def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
         if self.checker is not None:
             self.checker.stop()
         if self.consumer is not None:

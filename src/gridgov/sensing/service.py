@@ -226,6 +226,8 @@ class Ingestor:
             landed = [Landed(ds, keyed[(ds, t)][3], t, keyed[(ds, t)][0]) for ds, t in new]
             for listener in self.listeners:
                 listener(session, landed)
+        if new:
+            repo.announce_new_readings()
         return outcomes
 
     def _check(
