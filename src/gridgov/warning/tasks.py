@@ -14,8 +14,8 @@ previous step (a rolling round).
 
 A step reads first and takes the write lock only when a zone must change, so ingest is not held up. The
 app's observation writer wakes the evaluator after each commit of new readings (at most every
-``WAKE_FLOOR`` seconds); readings stored by another app process are taken at the next step
-(``warning_seconds``)."""
+``WAKE_FLOOR`` seconds); on PostgreSQL the commits of the other app processes wake it too (a
+notification, see ``sensing.runtime``), and ``warning_seconds`` is the round when nothing wakes it."""
 
 from __future__ import annotations
 
