@@ -113,6 +113,20 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
+def _carried(rows: Any, name: str) -> ColumnElement[Any]:
+    """A count of a case in a month without events of its own: its carry flag, or 0."""
+    if name in CARRY_FLAGS:
+        column: ColumnElement[Any] = rows.c[f"carry_{name}"]
+        return column.label(name)
+    return literal_column("0", Integer).label(name)
+
+
+def _combine(column: Any, growing: bool) -> ColumnElement[Any]:
+    """A raw fact over several months: the greatest for what only grows (or is 'any'), else the least."""
+    combined: ColumnElement[Any] = func.max(column) if growing else func.min(column)
+    return combined
+
+
 def _enters(ev: Any, pool: Sequence[str]) -> ColumnElement[bool]:
     return and_(ev.c.to_state.in_(pool), or_(ev.c.from_state.is_(None), ev.c.from_state.not_in(pool)))
 
@@ -143,11 +157,12 @@ class EvaluationRepository:
             return cast(func.strftime("%Y%m", at, "+8 hours"), Integer)
         return cast(func.to_char(func.timezone(ZONE, at), "YYYYMM"), Integer)
 
-    def fact_flags(self, c: Mapping[str, Any]) -> dict[str, ColumnElement[Any]]:
+    def fact_flags(self, c: Any) -> dict[str, ColumnElement[Any]]:
         """The 0/1 counts of one case in one period (the definitions of ``indicators.py``) and its handling
         hours, from its raw facts over the period: ``state_start``/``state_end`` (its state before and at the
         end of the period), the ``*_m`` values over the period's events and the others over every event up to
-        the period's end. The one place these definitions are written in SQL."""
+        the period's end (``c``: those columns by name, a subquery's ``.c`` or a dict). The one place these
+        definitions are written in SQL."""
         void = c["state_end"].in_(VOID)
         due_close = and_(not_(void), or_(c["state_start"].in_(POOL_CLOSE), c["enter_close_m"] == 1))
         closed = and_(due_close, c["close_m"].is_not(None))
@@ -288,10 +303,7 @@ class EvaluationRepository:
             select(
                 rows.c.case_id,
                 literal_column("1", Integer).label("carry"),
-                *(
-                    rows.c[f"carry_{n}"].label(n) if n in CARRY_FLAGS else literal_column("0", Integer).label(n)
-                    for n in FACT_FLAGS
-                ),
+                *(_carried(rows, n) for n in FACT_FLAGS),
                 hours,
             ).where(rows.c.month < first, rows.c.carry_until > last, fresh_or_not)
             for rows, fresh_or_not in sources
@@ -314,7 +326,7 @@ class EvaluationRepository:
             or_(cases.c.closed_at.is_(None), cases.c.closed_at >= end),
             not_(and_(cases.c.state.in_(VOID), cases.c.updated_at < start)),
         )
-        counts = {name: r.c[name] for name in FACT_FLAGS}
+        counts: dict[str, ColumnElement[Any]] = {name: r.c[name] for name in FACT_FLAGS}
         counts["public_filed"] = _flag(and_(r.c.filed == 1, cases.c.source.in_(list(public_sources))))
         statement = (
             select(
@@ -346,10 +358,9 @@ class EvaluationRepository:
             )
         ).subquery("pr")
         tagged = cast(raw.c.month, String)
-        by_max = {
-            "received_m": func.max, "give_back_m": func.max, "enter_close_m": func.max, "enter_handle_m": func.max,
-            "close_m": func.max, "handled_m": func.max, "handled_at_m": func.max, "failed_m": func.max,
-            "extended_m": func.max, "last_late": func.max, "last_enter_handle": func.max, "fails": func.max,
+        growing = {
+            "received_m", "give_back_m", "enter_close_m", "enter_handle_m", "close_m", "handled_m", "handled_at_m",
+            "failed_m", "extended_m", "last_late", "last_enter_handle", "fails",
         }  # fmt: skip
         combined = (
             select(
@@ -358,7 +369,7 @@ class EvaluationRepository:
                     "state_start"
                 ),
                 func.substr(func.max(tagged + raw.c.state_end), 7).label("state_end"),
-                *(by_max.get(n, func.min)(raw.c[n]).label(n) for n in RAW),
+                *(_combine(raw.c[n], n in growing).label(n) for n in RAW),
             ).group_by(raw.c.case_id)
         ).subquery("pc")
         flags = self.fact_flags(combined.c)
@@ -389,11 +400,10 @@ class EvaluationRepository:
         touched = select(CaseEvent.case_id).where(
             CaseEvent.id > after, CaseEvent.id <= upto, CaseEvent.case_id.between(lo, hi)
         )
-        rows = CaseFact.__table__
         # driven by the touched ids (an index probe each), not by the range (every case in it)
-        self.session.execute(delete(rows).where(rows.c.case_id.in_(touched)))
+        self.session.execute(delete(CaseFact).where(CaseFact.case_id.in_(touched)))
         derived = self.derived_facts(lambda case_id: case_id.in_(touched))
-        self.session.execute(insert(rows).from_select([c.name for c in rows.columns], derived))
+        self.session.execute(insert(CaseFact).from_select([c.name for c in CaseFact.__table__.columns], derived))
 
     def set_fact_mark(self, upto: int, now: datetime) -> None:
         """Move the mark forward (never back: another process may have gone further)."""
@@ -418,7 +428,7 @@ class EvaluationRepository:
             "unit": (d.c.unit_id,),
             "member": (d.c.reporter_person_id,),
         }
-        parts = [
+        parts: list[Any] = [  # a Select each, typed by its many columns
             select(
                 literal_column(f"'{kind}'").label("kind"),
                 *(cast(keys[i], String) if i < len(keys) else cast(null(), String) for i in range(3)),
