@@ -6,12 +6,11 @@ public alerts (CAP 1.2 carries no personal data), as a warning authority publish
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
 from gridgov.auth.principal import Principal
@@ -20,159 +19,27 @@ from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import NotFound
 from gridgov.notify.api import ANSWER_WITHIN, alerting
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.warning.coverage import Band
 from gridgov.warning.coverage_service import CoverageService, CoverageView, ZoneCoverage, metres
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.response import WarningResponse, ZoneCompletion
-from gridgov.warning.schemas import WarningRead
+from gridgov.warning.schemas import (
+    ActiveWarning,
+    CoverageGauge,
+    CoverageMap,
+    CoverageRead,
+    CoverageZone,
+    GaugeOnMap,
+    RainfallPoint,
+    WarningRead,
+    ZoneCoveragePage,
+    ZoneCoverageRead,
+    ZoneOnMap,
+)
 from gridgov.warning.service import WarningService
 
 router = APIRouter(tags=["warnings 地灾预警"])
 public = APIRouter(tags=["CAP 1.2"])
 NOT_VISIBLE = "预警不存在或不在您的辖区内 (no such warning in your area)"
-
-
-class ZoneOnMap(BaseModel):
-    code: str
-    name: str
-    lon: float
-    lat: float
-    importance: str
-    management_level: int
-    colour: str | None
-    warning_id: int | None
-
-
-class ActiveWarning(BaseModel):
-    warning: WarningRead
-    zone_code: str
-    zone_name: str
-    township_code: str
-    reached: int
-    answered: int
-    waiting: int
-
-
-class CoverageStepRead(BaseModel):
-    day: date
-    """The day gauges were commissioned (local)."""
-    added: int
-    gauges: int
-    """Gauges in the network after that day."""
-
-
-class CoverageRead(BaseModel):
-    as_of: date | None
-    """The network as of the end of this day (gauges commissioned on or before it); None = now."""
-    gauges: int
-    """Rain gauges in your area in that network."""
-    zones: int
-    within_200m: int
-    within_2km: int
-    beyond_2km_count: int
-    near_m: float
-    far_m: float
-    beyond_200m: list[str]
-    beyond_2km: list[str]
-    steps: list[CoverageStepRead]
-    """The days gauges in your area were commissioned, oldest first (for a before/after switch)."""
-
-    @classmethod
-    def of(cls, view: CoverageView) -> CoverageRead:
-        report = view.report
-        return cls(
-            as_of=view.as_of,
-            gauges=view.gauges,
-            zones=report.zones,
-            within_200m=report.within_near,
-            within_2km=report.within_far,
-            beyond_2km_count=report.zones - report.within_far,
-            near_m=report.near_m,
-            far_m=report.far_m,
-            beyond_200m=sorted(report.beyond_near),
-            beyond_2km=sorted(report.beyond_far),
-            steps=[CoverageStepRead(day=s.day, added=s.added, gauges=s.gauges) for s in view.steps],
-        )
-
-
-class GaugeDistance(BaseModel):
-    code: str
-    distance_m: float
-
-
-class ZoneCoverageRead(BaseModel):
-    code: str
-    name: str
-    township_code: str
-    township_name: str
-    village_code: str | None
-    lon: float
-    lat: float
-    distance_m: float | None
-    """To the nearest gauge; None when the network has no gauge."""
-    band: Band
-    """near (≤ 200 m), far (≤ 2 km), beyond (> 2 km)."""
-    gauges: list[GaugeDistance]
-    """The nearest gauges, nearest first."""
-
-    @classmethod
-    def of(cls, row: ZoneCoverage) -> ZoneCoverageRead:
-        zone = row.zone
-        return cls(
-            code=zone.code,
-            name=zone.name,
-            township_code=zone.township_code,
-            township_name=row.township_name,
-            village_code=zone.village_code,
-            lon=zone.lon,
-            lat=zone.lat,
-            distance_m=metres(row.distance_m),
-            band=row.band,
-            gauges=[GaugeDistance(code=c, distance_m=round(d, 1)) for c, d in row.nearest.gauges],
-        )
-
-
-class ZoneCoveragePage(BaseModel):
-    total: int
-    items: list[ZoneCoverageRead]
-
-
-class CoverageGauge(BaseModel):
-    code: str
-    lon: float
-    lat: float
-    commissioned: date
-
-
-class CoverageZone(BaseModel):
-    code: str
-    name: str
-    lon: float
-    lat: float
-    distance_m: float | None
-    band: Band
-
-
-class CoverageMap(BaseModel):
-    """The map layer: gauges (for their 200 m and 2 km circles) and zones as points with their band."""
-
-    gauges: list[CoverageGauge]
-    zones: list[CoverageZone]
-
-
-class RainfallPoint(BaseModel):
-    time: datetime
-    mm: float
-
-
-class GaugeOnMap(BaseModel):
-    code: str
-    name: str
-    lon: float
-    lat: float
-    last_time: datetime | None
-    rain_1h: float
-    rain_24h: float
 
 
 def warning_response(request: Request, session: SessionDep) -> WarningResponse:

@@ -21,7 +21,6 @@ from gridgov.notify.models import Alert
 from gridgov.warning.api import (
     NOT_VISIBLE,
     AsOf,
-    CoverageRead,
     CoverageSort,
     active_warnings,
     coverage,
@@ -34,7 +33,7 @@ from gridgov.warning.coverage import NEAR_M
 from gridgov.warning.coverage_service import ZoneCoverage, metres
 from gridgov.warning.enums import Colour
 from gridgov.warning.models import RiskZone, WarningRecord
-from gridgov.warning.schemas import WarningRead
+from gridgov.warning.schemas import CoverageRead, WarningRead
 from gridgov.warning.service import WarningService
 from gridgov.web.templating import render
 
