@@ -41,14 +41,16 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def demo_server(workdir: Path) -> Iterator[str]:
-    """Serve the demo county from a fresh SQLite file in ``workdir``; yield its base URL."""
+def demo_server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the demo county from a fresh SQLite file in ``workdir``; yield its base URL. ``extra_env`` adds
+    settings (the storm test turns MQTT ingest on, which the test environment leaves off)."""
     port = _free_port()
     env = {
         **os.environ,
         "GRIDGOV_DATABASE_URL": f"sqlite:///{workdir / 'gridgov.db'}",
         "GRIDGOV_ENVIRONMENT": "test",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     log_path = workdir / "server.log"
     url = f"http://127.0.0.1:{port}"

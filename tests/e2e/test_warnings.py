@@ -16,7 +16,6 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import PASSWORD, VIEWPORT
-from tests.live import STARTUP_SECONDS, _free_port, _healthy, admin_token
+from tests.live import _free_port, admin_token, demo_server
 
 BOARD_READY = '[data-testid="warning-map"][data-loaded="true"]'
 CHART_READY = '[data-testid="rain-chart"][data-loaded="true"]'
@@ -56,36 +55,6 @@ def _env(workdir: Path, broker_port: int) -> dict[str, str]:
         "GRIDGOV_NOTIFY_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     }
-
-
-@contextmanager
-def _server(workdir: Path, env: dict[str, str]) -> Iterator[str]:
-    """``gridgov demo`` with MQTT ingest on (tests.live.demo_server leaves it off, as the test environment does)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gridgov", "demo", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gridgov demo did not start:\n{log_path.read_text('utf-8', errors='replace')[-3000:]}")
-                time.sleep(0.25)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
 
 
 def _gridgov(env: dict[str, str], *args: str, timeout: float = 180) -> str:
@@ -140,7 +109,7 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
     workdir = tmp_path_factory.mktemp("e2e-storm")
     broker_port = _free_port()
     env = _env(workdir, broker_port)
-    with _server(workdir, env) as url:
+    with demo_server(workdir, env) as url:
         token = admin_token(workdir)  # before the storm: the server then writes hard
         _wait_for_consumer(workdir / "gridgov.db", broker_port, token)
         dry = json.loads(_gridgov(env, "simulate", "storm", "--fast", "--dry-run", "--json"))
