@@ -17,7 +17,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from gridgov.audit.recorder import Actor, set_actor
 from gridgov.audit.recorder import install as install_audit
 from gridgov.auth.service import AuthService
 from gridgov.case.service import ROUTING, load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
@@ -32,6 +31,7 @@ from gridgov.errors import AppError
 from gridgov.evaluation.documents import DOCUMENTS as EVALUATION_DOCUMENTS
 from gridgov.evaluation.tasks import award_past_months
 from gridgov.geo.service import import_boundaries
+from gridgov.kit.actor import Actor, set_actor
 from gridgov.kit.tabular import ImportFailed
 from gridgov.kit.time import utcnow
 from gridgov.migrate import upgrade

@@ -14,15 +14,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from gridgov.audit.recorder import Actor, set_actor
 from gridgov.auth.cache import PrincipalCache
-from gridgov.auth.principal import Principal
 from gridgov.auth.repository import AuthRepository
 from gridgov.auth.security import token_digest
 from gridgov.auth.service import AuthService
 from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.errors import Forbidden, LoginRequired, ServiceBusy, Unauthorized
+from gridgov.kit.actor import Actor, set_actor
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 
 SESSION_COOKIE = "gridgov_session"

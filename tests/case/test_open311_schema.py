@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.auth.schemas import TokenCreate
 from gridgov.auth.service import AuthService, principal_for
 from gridgov.case.schemas import CaseAction
@@ -32,6 +31,7 @@ from gridgov.case.service import CaseService
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.case.workflow import Action
 from gridgov.config import Settings
+from gridgov.kit.principal import Principal
 from gridgov.org.enums import Role, UnitKind
 from gridgov.org.models import Unit
 from tests.factories import COUNTY, FUCHUN, build_county, create_account, create_person

@@ -23,8 +23,6 @@ from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.models import AuditLog
-from gridgov.audit.recorder import Actor, set_actor
-from gridgov.auth.principal import Principal
 from gridgov.auth.service import principal_for
 from gridgov.case.models import Case, CaseEvent
 from gridgov.case.schemas import CaseAction, CaseReport
@@ -33,6 +31,8 @@ from gridgov.case.tasks import CLOCKED, sweep
 from gridgov.case.workflow import TRANSITIONS, Action, CaseState, next_state
 from gridgov.db import Database
 from gridgov.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from gridgov.kit.actor import Actor, set_actor
+from gridgov.kit.principal import Principal
 from gridgov.org.enums import Role, UnitKind
 from gridgov.org.models import Unit
 from tests.factories import COUNTY, FUCHUN, build_county, create_account, create_person

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridgov.auth.principal import Principal
 from gridgov.auth.service import principal_for
 from gridgov.case.models import Case, CaseEvent
 from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.case.tasks import sweep
 from gridgov.db import Database
+from gridgov.kit.principal import Principal
 from gridgov.migrate import upgrade
 from gridgov.notify.models import InboxItem
 from gridgov.org.enums import Role

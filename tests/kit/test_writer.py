@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.audit.models import AuditLog
-from gridgov.audit.recorder import Actor
 from gridgov.case.models import Holiday
 from gridgov.db import Database
 from gridgov.errors import InvalidInput
+from gridgov.kit.actor import Actor
 from gridgov.kit.writer import BatchWriter
 from gridgov.migrate import upgrade
 from tests.conftest import fresh_engine

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.auth.service import principal_for
+from gridgov.kit.principal import Principal
 from gridgov.org.enums import Role
 from gridgov.sensing.schemas import DatastreamCreate, StationCreate
 from gridgov.sensing.service import SensingService

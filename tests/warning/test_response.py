@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import system_principal
 from gridgov.case.models import Case
 from gridgov.case.schemas import CaseAction
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import Action
 from gridgov.configdata.service import load_document
+from gridgov.kit.principal import system_principal
 from gridgov.notify.models import Alert
 from gridgov.notify.service import Alerting
 from gridgov.org.enums import Role

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from gridgov.auth.models import Account
-from gridgov.auth.principal import system_principal
 from gridgov.case.models import Case
 from gridgov.case.schemas import CaseAction
 from gridgov.case.service import CaseService, save_taxonomy
@@ -31,6 +30,7 @@ from gridgov.configdata.service import load_document
 from gridgov.db import Database
 from gridgov.demo.builder import build
 from gridgov.demo.hazard import build_hazard
+from gridgov.kit.principal import system_principal
 from gridgov.main import create_app
 from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep
 from gridgov.notify.service import link_token

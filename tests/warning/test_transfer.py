@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
+from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import ImportFailed
 from gridgov.org.models import Person
 from gridgov.warning.models import RiskZone, ZonePerson

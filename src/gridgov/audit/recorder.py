@@ -7,7 +7,6 @@ a flush without one is recorded as ``system``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -15,25 +14,12 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from gridgov.audit.models import AuditLog
+from gridgov.kit.actor import actor_of
 from gridgov.kit.time import utcnow
 
 NOT_AUDITED = {"audit_log", "login_attempt", "auth_session"}
 SECRET_COLUMNS = {"password_hash", "token_hash", "csrf_token"}
 DIGEST_COLUMNS = {"boundary"}
-
-
-@dataclass(frozen=True)
-class Actor:
-    account_id: int | None
-    name: str
-    ip: str | None = None
-
-
-SYSTEM = Actor(None, "system")
-
-
-def set_actor(session: Session, actor: Actor) -> None:
-    session.info["actor"] = actor
 
 
 def _jsonable(column: str, value: Any) -> Any:
@@ -99,7 +85,7 @@ def _entity_id(obj: Any) -> str | None:
 
 
 def _record(session: Session, _context: UOWTransaction) -> None:
-    actor: Actor = session.info.get("actor", SYSTEM)
+    actor = actor_of(session)
     now = utcnow()
     rows: list[dict[str, Any]] = []
 
@@ -144,7 +130,7 @@ def record_event(
     scope_path: str | None = None,
 ) -> None:
     """Audit a write that does not go through the ORM (bulk loads, logins, exports)."""
-    actor: Actor = session.info.get("actor", SYSTEM)
+    actor = actor_of(session)
     session.add(
         AuditLog(
             actor_account_id=actor.account_id,

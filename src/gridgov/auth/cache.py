@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from gridgov.auth.principal import Principal
+from gridgov.kit.principal import Principal
 
 
 @dataclass

@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from gridgov.audit.recorder import Actor, record_event, set_actor
+from gridgov.audit.recorder import record_event
 from gridgov.auth.models import Account, ApiToken, AuthSession, LoginAttempt
 from gridgov.auth.permissions import permissions_for
-from gridgov.auth.principal import Principal
 from gridgov.auth.repository import AuthRepository
 from gridgov.auth.schemas import TokenCreate, TokenCreated
 from gridgov.auth.security import hash_password, new_api_token, new_session_id, token_digest, verify_password
 from gridgov.config import Settings
 from gridgov.errors import Conflict, InvalidInput, LoginFailed, NotFound, TooManyRequests
+from gridgov.kit.actor import Actor, set_actor
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 from gridgov.org.models import Person
 

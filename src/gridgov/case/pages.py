@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from gridgov.auth.principal import Principal
 from gridgov.case.api import case_service
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.datafiles import (
@@ -31,6 +30,7 @@ from gridgov.case.taxonomy import Category, default_taxonomy
 from gridgov.case.workflow import Action, CaseState
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import Forbidden, InvalidInput
+from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, ImportFailed
 from gridgov.kit.time import to_local
 from gridgov.org.enums import NodeKind

@@ -12,7 +12,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.case.attachments import store
 from gridgov.case.calendar import TimeUnit, WorkCalendar
 from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
@@ -25,6 +24,7 @@ from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_acti
 from gridgov.configdata.service import DocumentKind, load_document
 from gridgov.errors import Forbidden, InvalidInput, NotFound
 from gridgov.geo.service import geo_service
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import to_local, utcnow
 from gridgov.notify.service import Notice, Notifier
 from gridgov.org.enums import Role

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gridgov.audit.recorder import SYSTEM, set_actor
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.repository import CaseRepository
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import CaseState
 from gridgov.db import Database
+from gridgov.kit.actor import SYSTEM, set_actor
 
 CLOCKED = [s.value for s in (CaseState.reported, CaseState.filed, CaseState.dispatched, CaseState.handling)]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gridgov.auth.principal import Principal
 from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.errors import AppError
 from gridgov.geo.service import geo_service
+from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, Column, ImportFailed, Sheet, read_csv, read_xlsx
 
 CASE_SHEET = Sheet(

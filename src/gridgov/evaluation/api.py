@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gridgov.auth.principal import Principal
 from gridgov.case.service import load_taxonomy
 from gridgov.configdata.service import load_document
 from gridgov.deps import CurrentUser, SessionDep
@@ -16,6 +15,7 @@ from gridgov.evaluation.indicators import COUNT_LABELS, RATES
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.schemas import Cockpit, DrillPage, IndicatorPage, RankingPage, RankRead, UnitRead
 from gridgov.evaluation.service import CockpitService, EvaluationService
+from gridgov.kit.principal import Principal
 
 router = APIRouter(tags=["evaluation 综合评价"])
 PERIOD = Query(description="YYYY-MM, YYYY-Qn or YYYY; default: last month", pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")

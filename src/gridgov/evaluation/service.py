@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.configdata.service import load_document
 from gridgov.errors import InvalidInput, NotFound
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, LevelRule, Peer, Rules
@@ -21,6 +20,7 @@ from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rat
 from gridgov.evaluation.periods import Period, recent_months
 from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository, OpenGroup
 from gridgov.evaluation.scoring import Colour, Entry, Scheme, assign_flags, rank, score
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 
 URGENT_KEYS = ("due_close", "closed", "closed_on_time", "deferred", "hung")

@@ -26,8 +26,8 @@ from typing import Generic, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from gridgov.audit.recorder import SYSTEM, set_actor
 from gridgov.db import Database
+from gridgov.kit.actor import SYSTEM, set_actor
 
 log = logging.getLogger(__name__)
 I = TypeVar("I")  # noqa: E741

@@ -21,8 +21,8 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from gridgov.audit.recorder import SYSTEM, Actor, set_actor
 from gridgov.db import Database
+from gridgov.kit.actor import SYSTEM, Actor, set_actor
 from gridgov.kit.rowwriter import RowWriter
 
 T = TypeVar("T")

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from gridgov.audit.recorder import SYSTEM, set_actor
 from gridgov.config import Settings
 from gridgov.db import Database
+from gridgov.kit.actor import SYSTEM, set_actor
 from gridgov.notify.channels import DeliveryError, Message, Sender
 from gridgov.notify.models import Delivery
 from gridgov.notify.repository import NotifyRepository

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridgov.kit.masking import mask_id_number, mask_phone
+from gridgov.kit.principal import Principal
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import GridAssignment, OrgNode, Person, RoleAssignment, Unit, UnitMembership
 from gridgov.org.repository import OrgRepository

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
+from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import (
     CellError,
     Column,

@@ -22,9 +22,9 @@ from sqlalchemy import ColumnElement, Select, and_, not_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
-from gridgov.auth.principal import Principal
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput, NotFound
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import as_utc
 from gridgov.sensing.models import Datastream, Observation, Station
 from gridgov.sensing.parsing import Malformed, parse_time

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.configdata.service import DocumentKind, load_document
 from gridgov.errors import Conflict, InvalidInput, NotFound
 from gridgov.geo.service import geo_service
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 from gridgov.sensing.models import Datastream, Station
 from gridgov.sensing.parsing import Reading, Refusal

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gridgov.audit.recorder import Actor, set_actor
-from gridgov.auth.principal import system_principal
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.db import Database
 from gridgov.errors import AppError
+from gridgov.kit.actor import Actor, set_actor
+from gridgov.kit.principal import system_principal
 from gridgov.kit.time import format_local
 from gridgov.sensing.models import Station
 from gridgov.sensing.repository import SensingRepository

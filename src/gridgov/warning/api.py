@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
 
-from gridgov.auth.principal import Principal
 from gridgov.case.service import CaseService
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import NotFound
+from gridgov.kit.principal import Principal
 from gridgov.notify.api import ANSWER_WITHIN, alerting
 from gridgov.sensing.models import Datastream, Observation, Station
 from gridgov.warning.coverage_service import CoverageService, CoverageView, ZoneCoverage, metres

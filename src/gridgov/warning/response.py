@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import system_principal
 from gridgov.case.models import Case
 from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.configdata.service import DocumentKind, load_document
+from gridgov.kit.principal import system_principal
 from gridgov.notify.models import Alert
 from gridgov.notify.service import Alerting, AlertRequest, Target
 from gridgov.org.models import Person

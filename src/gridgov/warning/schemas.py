@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from gridgov.auth.principal import Principal
 from gridgov.kit.masking import mask_phone
+from gridgov.kit.principal import Principal
 from gridgov.warning.coverage import Band
 from gridgov.warning.coverage_service import CoverageView, ZoneCoverage, metres
 from gridgov.warning.models import Household, RiskZone, WarningRecord

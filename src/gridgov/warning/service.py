@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.configdata.service import load_document
+from gridgov.kit.principal import Principal
 from gridgov.org.models import Person
 from gridgov.warning.cap import (
     Area,

@@ -28,11 +28,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from gridgov.audit.recorder import SYSTEM, set_actor
 from gridgov.case.calendar import WorkCalendar
 from gridgov.case.service import CaseService
 from gridgov.config import Settings
 from gridgov.db import Database
+from gridgov.kit.actor import SYSTEM, set_actor
 from gridgov.notify.tasks import alerting_for
 from gridgov.org.repository import OrgRepository
 from gridgov.sensing.models import Datastream, Observation, Station

@@ -20,8 +20,8 @@ from shapely.geometry import shape
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.principal import Principal
 from gridgov.kit.masking import mask_phone
+from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_xlsx, write_xlsx
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import Person
