@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,18 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="Interval of the in-process delivery and escalation worker; 0 turns it off."
     )
     max_upload_mb: int = Field(default=10, ge=1, le=200, description="Largest photo or document accepted.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body (JSON, forms); larger ones get 413 unread."
+    )
+    max_upload_bytes: int = Field(
+        default=21 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of an upload (multipart) or bulk import (GeoJSON, sensor batches).",
+    )
+    metrics_allow: str = Field(
+        default="127.0.0.1,::1", description="Addresses or networks (CIDR), comma-separated, that may read /metrics."
+    )
+    metrics_token: str = Field(default="", description="Bearer token that also opens /metrics from anywhere.")
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
     mqtt_url: str = Field(
         default="",
@@ -101,6 +114,16 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("GRIDGOV_SECRET_KEY must be set in production")
         return self
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _metrics_networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part}: 不是IP地址或网段 (not an IP address or CIDR network)") from exc
+        return value
 
     @field_validator("work_hours")
     @classmethod

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -56,6 +55,7 @@ from gridgov.warning import api as warning_api
 from gridgov.warning import pages as warning_pages
 from gridgov.warning.tasks import WAKE_FLOOR, WarningEvaluator
 from gridgov.web import pages as shell_pages
+from gridgov.web.security import SecurityMiddleware
 from gridgov.web.templating import render
 
 log = logging.getLogger("gridgov")
@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
 
+    app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -201,18 +202,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSONResponse({"status": "ok", "version": __version__, "database": app.state.db.engine.dialect.name})
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> Response:
-        """Swagger UI from the vendored assets: works on an intranet without a CDN."""
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="gridgov API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
-        )
+    def docs(request: Request) -> Response:
+        """Swagger UI from the vendored assets (no CDN), started by a static script (no inline script)."""
+        return render(request, "docs.html")
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return metrics_response()
+    def metrics(request: Request) -> Response:
+        return metrics_response(request, settings.metrics_allow, settings.metrics_token)
 
     return app

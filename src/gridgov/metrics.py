@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 import time
 from collections.abc import MutableMapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gridgov.errors import Forbidden
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter("gridgov_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=REGISTRY)
@@ -56,5 +61,33 @@ class MetricsMiddleware:
             REQUESTS.labels(scope["method"], route, str(status)).inc()
 
 
-def metrics_response() -> Response:
+def metrics_allowed(client: str | None, authorization: str, allow: str, token: str) -> bool:
+    """Whether a scrape may read /metrics: from an allowed address or network (``allow``, comma-separated), or
+    with ``Authorization: Bearer <token>`` when a token is configured. ``client`` is the peer address uvicorn
+    reports (the forwarded one only for trusted proxies)."""
+    scheme, _, sent = authorization.partition(" ")
+    if token and scheme.lower() == "bearer" and secrets.compare_digest(sent.strip().encode(), token.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(client or "")
+    except ValueError:
+        return False  # not an IP address (a Unix socket, a test client): only the token opens it
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks(allow) if network.version == address.version)
+
+
+def networks(allow: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """``127.0.0.1, 10.0.0.0/8, ::1`` → networks; a bad entry raises ValueError."""
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in allow.split(",") if part.strip()]
+
+
+def metrics_response(request: Request, allow: str, token: str) -> Response:
+    """The exposition, for allowed scrapers only (403 otherwise: it names routes, rates and error counts)."""
+    client = request.client.host if request.client else None
+    if not metrics_allowed(client, request.headers.get("authorization", ""), allow, token):
+        raise Forbidden(
+            "指标仅对 GRIDGOV_METRICS_ALLOW 中的地址或持 GRIDGOV_METRICS_TOKEN 的请求开放 "
+            "(metrics are open to GRIDGOV_METRICS_ALLOW addresses or a GRIDGOV_METRICS_TOKEN bearer only)"
+        )
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from typing import Any
 
@@ -15,7 +14,6 @@ from gridgov.kit.time import format_local
 
 templates = Jinja2Templates(directory=str(resources.files("gridgov.web").joinpath("templates")))
 templates.env.filters["local"] = format_local
-templates.env.filters["tojson_compact"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def request_locale(request: Request) -> str:

@@ -15,6 +15,12 @@
   var markers = {};
   var group = L.featureGroup().addTo(map);
 
+  function plain(value) { // data reach the DOM as text only (a category name is never markup)
+    var span = document.createElement("span");
+    span.textContent = value == null ? "" : String(value);
+    return span;
+  }
+
   function popup(row) {
     var box = document.createElement("div");
     box.className = "case-popup";
@@ -59,7 +65,7 @@
     });
     marker.on("add", function () { marker.getElement().setAttribute("data-number", number); });
     marker.bindPopup(popup(row), { autoPan: true });
-    marker.bindTooltip(number + " " + row.dataset.category, { direction: "top", offset: [0, -6] });
+    marker.bindTooltip(plain(number + " " + row.dataset.category), { direction: "top", offset: [0, -6] });
     marker.on("mouseover", function () { highlight(number, true); });
     marker.on("mouseout", function () { if (!marker.isPopupOpen()) highlight(number, false); });
     marker.on("popupopen", function () {
@@ -110,7 +116,9 @@
     if (group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 15 });
     else map.setView([30.05, 119.95], 10);
     el.dataset.loaded = "error";
-    el.insertAdjacentHTML("afterbegin", '<p class="error map-error"></p>');
-    el.querySelector(".map-error").textContent = (el.dataset.errorText || "") + " " + error;
+    var message = document.createElement("p");
+    message.className = "error map-error";
+    message.textContent = (el.dataset.errorText || "") + " " + error;
+    el.insertBefore(message, el.firstChild);
   });
 })();

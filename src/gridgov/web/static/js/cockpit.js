@@ -18,9 +18,17 @@
   var majors = window.echarts ? echarts.init(document.getElementById("major-chart")) : null;
   var LEVEL_NAMES = { township: "乡镇(街道)", village: "村(社区)", grid: "网格" };
   var PALETTE = ["#e8f1fa", "#c4dcf0", "#8dbbe0", "#4f93c9", "#2064a8", "#0b3d78"];
+  // Chart tooltips drawn by ECharts itself (rich text), not as HTML: category names cannot become markup and
+  // the tooltip needs no inline style attributes (the CSP allows none).
+  var TOOLTIP = { trigger: "axis", renderMode: "richText" };
   var RATE = { close_rate: 1, on_time_close_rate: 1, handle_rate: 1, on_time_handle_rate: 1, rework_rate: 1 };
 
   function text(el, value) { el.textContent = value == null ? "—" : String(value); }
+  function plain(value) { // for Leaflet tooltips: an element with the text, never a string parsed as HTML
+    var span = document.createElement("span");
+    span.textContent = value == null ? "" : String(value);
+    return span;
+  }
   function byCode() { var m = {}; state.children.forEach(function (c) { m[c.code] = c; }); return m; }
   function value(child) { return child ? child[state.indicator] : null; }
   function formatted(child) {
@@ -57,7 +65,7 @@
   function renderHead() {
     text(root.querySelector('[data-testid="cockpit-area"]'), state.area.name);
     var crumbs = root.querySelector('[data-testid="cockpit-crumbs"]');
-    crumbs.innerHTML = "";
+    crumbs.textContent = "";
     state.breadcrumbs.forEach(function (c, i) {
       if (i) { var sep = document.createElement("span"); sep.className = "sep"; sep.textContent = "›"; crumbs.appendChild(sep); }
       var a = document.createElement("a");
@@ -92,7 +100,7 @@
 
   function renderChildren() {
     var body = document.getElementById("children-body");
-    body.innerHTML = "";
+    body.textContent = "";
     text(document.getElementById("indicator-head"), state.indicators[state.indicator]);
     var rows = state.children.slice().sort(function (a, b) {
       var va = value(a), vb = value(b);
@@ -129,11 +137,11 @@
     areaLayer.eachLayer(function (layer) {
       var child = codes[layer.feature.properties.code];
       layer.setStyle({ fillColor: colour(value(child)), fillOpacity: 0.85, color: "#ffffff", weight: 1.2 });
-      layer.setTooltipContent(layer.feature.properties.name + "：" + formatted(child));
+      layer.setTooltipContent(plain(layer.feature.properties.name + "：" + formatted(child)));
     });
     if (fit && areaLayer.getLayers().length) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
     var legend = document.getElementById("map-legend");
-    legend.innerHTML = "";
+    legend.textContent = "";
     legend.appendChild(document.createTextNode(state.indicators[state.indicator] + "：低"));
     PALETTE.forEach(function (c) { var s = document.createElement("span"); s.className = "legend-swatch"; s.style.background = c; legend.appendChild(s); });
     legend.appendChild(document.createTextNode("高"));
@@ -152,7 +160,7 @@
         areaLayer = L.geoJSON({ type: "FeatureCollection", features: (data.features || []).filter(function (f) { return codes[f.properties.code]; }) }, {
           style: function (feature) { return { className: "area area-" + feature.properties.code }; },
           onEachFeature: function (feature, layer) {
-            layer.bindTooltip(feature.properties.name, { sticky: true });
+            layer.bindTooltip(plain(feature.properties.name), { sticky: true });
             layer.on("add", function () { var el = layer.getElement(); if (el) el.setAttribute("data-code", feature.properties.code); });
             if (state.child_level !== "grid") layer.on("click", function () { drill(feature.properties.code); });
           }
@@ -167,7 +175,7 @@
   function renderCharts() {
     if (trend) {
       trend.setOption({
-        tooltip: { trigger: "axis" }, legend: { data: ["受理", "结案"], top: 0 },
+        tooltip: TOOLTIP, legend: { data: ["受理", "结案"], top: 0 },
         grid: { left: 40, right: 12, top: 30, bottom: 24 },
         xAxis: { type: "category", data: state.trend.months },
         yAxis: { type: "value", minInterval: 1 },
@@ -179,14 +187,14 @@
     }
     if (majors) {
       majors.setOption({
-        tooltip: { trigger: "axis" }, grid: { left: 110, right: 16, top: 8, bottom: 20 },
+        tooltip: TOOLTIP, grid: { left: 110, right: 16, top: 8, bottom: 20 },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: state.majors.map(function (m) { return m.name; }) },
         series: [{ name: "在办", type: "bar", data: state.majors.map(function (m) { return m.open; }), itemStyle: { color: "#2064a8" } }]
       }, true);
     }
     var body = document.getElementById("overdue-body");
-    body.innerHTML = "";
+    body.textContent = "";
     state.overdue.forEach(function (c) {
       var tr = document.createElement("tr"), a = document.createElement("a");
       a.href = "/cases/" + encodeURIComponent(c.number); a.className = "mono"; a.textContent = c.number;

@@ -17,7 +17,14 @@
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
   var canvas = L.canvas({ padding: 0.2 });
-  function text(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
+  // Data reach the DOM as text only: elements built here, never strings parsed as HTML; colours set through
+  // element.style (the CSP allows no style attributes in markup).
+  function node(tag, className, content) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (content != null) e.textContent = String(content);
+    return e;
+  }
   function json(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -50,7 +57,7 @@
       }).addTo(nearLayer);
       L.circleMarker([g.lat, g.lon], {
         radius: 2.5, renderer: canvas, weight: 0, fillColor: "#263238", fillOpacity: 0.9
-      }).bindTooltip(text(g.code) + " · " + text(labels.commissioned || "") + " " + text(g.commissioned)).addTo(gaugeLayer);
+      }).bindTooltip(node("span", null, g.code + " · " + (labels.commissioned || "") + " " + (g.commissioned || ""))).addTo(gaugeLayer);
     });
     map.createPane("zones").style.zIndex = 620;
     var lines = L.layerGroup().addTo(map);
@@ -62,7 +69,7 @@
         radius: z.band === "near" ? 3 : 4.5, weight: 1, color: "#fff", fillColor: bands[z.band], fillOpacity: 0.95,
         className: "cov-zone band-" + z.band + " zone-" + z.code, pane: "zones"
       }).addTo(zoneLayer);
-      marker.bindTooltip(text(z.name) + " · " + metres(z.distance_m), { sticky: true });
+      marker.bindTooltip(node("span", null, z.name + " · " + metres(z.distance_m)), { sticky: true });
       marker.on("click", function () { show(z.code); });
       markers[z.code] = marker;
       bounds.push([z.lat, z.lon]);
@@ -75,25 +82,31 @@
         var z = page && page.items && page.items[0];
         if (!z) return;
         lines.clearLayers();
-        var rows = z.gauges.map(function (g, i) {
+        var table = node("table");
+        z.gauges.forEach(function (g, i) {
           if (gaugeAt[g.code]) {
             L.polyline([[z.lat, z.lon], gaugeAt[g.code]], {
               color: i === 0 ? "#263238" : "#78909c", weight: i === 0 ? 2 : 1, dashArray: i === 0 ? null : "4 4", interactive: false
             }).addTo(lines);
           }
-          return "<tr><td>" + (i + 1) + ".</td><td class=\"mono\">" + text(g.code) + "</td><td class=\"num\">" + metres(g.distance_m) + "</td></tr>";
-        }).join("");
-        var html = '<div class="cov-popup" data-testid="zone-popup" data-zone="' + text(z.code) + '"><b>' + text(z.name) + "</b><br>" +
-          '<span class="mono small">' + text(z.code) + "</span> · " + text(z.township_name) + "<br>" +
-          '<i class="cov-swatch band-' + z.band + '"></i>' + text(labels["band_" + z.band] || z.band) +
-          "<div><b>" + text(labels.nearest || "") + "</b></div>" +
-          (rows ? "<table>" + rows + "</table>" : text(labels.none || "")) + "</div>";
+          var tr = node("tr");
+          tr.append(node("td", null, (i + 1) + "."), node("td", "mono", g.code), node("td", "num", metres(g.distance_m)));
+          table.appendChild(tr);
+        });
+        var box = node("div", "cov-popup");
+        box.setAttribute("data-testid", "zone-popup");
+        box.dataset.zone = z.code;
+        var nearest = node("div");
+        nearest.appendChild(node("b", null, labels.nearest || ""));
+        box.append(node("b", null, z.name), node("br"), node("span", "mono small", z.code), " · " + (z.township_name || ""),
+          node("br"), node("i", "cov-swatch band-" + z.band), labels["band_" + z.band] || z.band, nearest,
+          z.gauges.length ? table : (labels.none || ""));
         if (fit) { // the zone and its nearest gauges in view, with their circles
           var around = [[z.lat, z.lon]].concat(z.gauges.filter(function (g) { return gaugeAt[g.code]; })
             .map(function (g) { return gaugeAt[g.code]; }));
           map.fitBounds(around, { padding: [60, 60], maxZoom: 15, animate: false });
         }
-        marker.bindPopup(html, { maxWidth: 320 }).openPopup();
+        marker.bindPopup(box, { maxWidth: 320 }).openPopup();
         el.dataset.selected = z.code;
       });
     }
@@ -119,14 +132,15 @@
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "cov-legend");
-      var html = "<b>" + text(labels.zones || "") + "</b>";
+      div.appendChild(node("b", null, labels.zones || ""));
       ["near", "far", "beyond"].forEach(function (b) {
-        html += '<i style="background:' + bands[b] + '"></i>' + text(labels["band_" + b] || b) + " (" + count[b] + ")<br>";
+        var dot = node("i");
+        dot.style.background = bands[b];
+        div.append(dot, (labels["band_" + b] || b) + " (" + count[b] + ")", node("br"));
       });
-      html += '<b><i class="gauge"></i>' + text(labels.gauges || "") + " (" + data.gauges.length + ")</b>" +
-        '<i class="ring"></i>' + text(labels.far || "") + "<br>" +
-        '<i class="ring near"></i>' + text(labels.near || "");
-      div.innerHTML = html;
+      var gauges = node("b");
+      gauges.append(node("i", "gauge"), (labels.gauges || "") + " (" + data.gauges.length + ")");
+      div.append(gauges, node("i", "ring"), labels.far || "", node("br"), node("i", "ring near"), labels.near || "");
       return div;
     };
     legend.addTo(map);

@@ -6,6 +6,11 @@
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
+  function plain(value) { // data reach the DOM as text only (a name is never markup)
+    var span = document.createElement("span");
+    span.textContent = value == null ? "" : String(value);
+    return span;
+  }
   var palette = ["#2f6fb3", "#3a9b6b", "#c8842b", "#8a5cc2", "#c25c7a", "#4b9fb0", "#7d8f2e", "#b4572c"];
   function style(feature) {
     var i = 0, code = feature.properties.code;
@@ -23,7 +28,7 @@
           style: withLinks ? style : function () { return { color: "#333", weight: 2, fill: false }; },
           onEachFeature: function (feature, layer) {
             if (!withLinks) return;
-            layer.bindTooltip(feature.properties.name, { sticky: true });
+            layer.bindTooltip(plain(feature.properties.name), { sticky: true });
             layer.on("click", function () { window.location.href = "/org/" + feature.properties.code; });
           }
         }).addTo(map);
@@ -39,6 +44,9 @@
     el.dataset.loaded = "true";
   }).catch(function (error) {
     el.dataset.loaded = "error";
-    el.insertAdjacentHTML("afterbegin", '<p class="error map-error">' + (el.dataset.errorText || "") + " " + error + "</p>");
+    var message = document.createElement("p");
+    message.className = "error map-error";
+    message.textContent = (el.dataset.errorText || "") + " " + error;
+    el.insertBefore(message, el.firstChild);
   });
 })();

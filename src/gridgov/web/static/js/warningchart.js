@@ -52,7 +52,7 @@
       useUTC: true,
       grid: { left: 48, right: 56, top: 36, bottom: 40 },
       legend: { top: 0 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" }, // drawn by ECharts, not HTML with inline styles (CSP)
       xAxis: { type: "time", axisLabel: { hideOverlap: true } },
       yAxis: [
         { type: "value", name: "mm", splitLine: { lineStyle: { color: "#eef1f4" } } },

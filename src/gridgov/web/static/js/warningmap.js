@@ -26,7 +26,15 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .catch(function () { return null; });
   }
-  function text(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
+  // Data reach the DOM as text only: elements built here, never strings parsed as HTML; colours set through
+  // element.style (the CSP allows no style attributes in markup).
+  function node(tag, className, content) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (content != null) e.textContent = String(content);
+    return e;
+  }
+  function swatch(colour, className) { var i = node("i", className); i.style.background = colour; return i; }
 
   Promise.all([
     json("/api/v1/geo/boundaries?kind=township"),
@@ -40,11 +48,12 @@
     var gaugeLayer = L.layerGroup(), zoneLayer = L.layerGroup();
     map.createPane("zones").style.zIndex = 620; // zones above the gauges' markers (600), below tooltips (650)
     gauges.forEach(function (g) {
-      var shade = grade(g.rain_24h);
+      var shade = node("span");
+      shade.style.background = grade(g.rain_24h)[1];
       L.marker([g.lat, g.lon], {
-        icon: L.divIcon({ className: "gauge", html: '<span style="background:' + shade[1] + '"></span>', iconSize: [11, 11] }),
+        icon: L.divIcon({ className: "gauge", html: shade, iconSize: [11, 11] }),
         keyboard: false
-      }).bindTooltip(text(g.code) + " · 1h " + g.rain_1h.toFixed(1) + " mm · 24h " + g.rain_24h.toFixed(1) + " mm")
+      }).bindTooltip(node("span", null, g.code + " · 1h " + g.rain_1h.toFixed(1) + " mm · 24h " + g.rain_24h.toFixed(1) + " mm"))
         .addTo(gaugeLayer);
     });
     var quiet = [], warned = [];
@@ -58,7 +67,7 @@
         fillColor: colours[z.colour] || "#6b8e6b", fillOpacity: z.colour ? 0.95 : 0.55,
         className: "zone level-" + (z.colour || "none"), pane: "zones"
       }).addTo(zoneLayer);
-      marker.bindTooltip(text(z.name) + (z.colour ? " · " + text(labels[z.colour] || z.colour) : ""), { sticky: true });
+      marker.bindTooltip(node("span", null, z.name + (z.colour ? " · " + (labels[z.colour] || z.colour) : "")), { sticky: true });
       if (z.warning_id) marker.on("click", function () { window.location.href = "/warnings/" + z.warning_id; });
       bounds.push([z.lat, z.lon]);
     });
@@ -72,15 +81,14 @@
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "wb-legend");
-      var html = "<b>" + text(el.dataset.labelZones || "") + "</b>";
+      div.appendChild(node("b", null, el.dataset.labelZones || ""));
       ["red", "orange", "yellow", "blue"].forEach(function (c) {
-        html += '<i style="background:' + colours[c] + '"></i>' + text(labels[c] || c) + "<br>";
+        div.append(swatch(colours[c]), labels[c] || c, node("br"));
       });
-      html += '<i style="background:#6b8e6b"></i>' + text(el.dataset.labelNone || "") + "<b>" + text(el.dataset.labelGauges || "") + "</b>";
+      div.append(swatch("#6b8e6b"), el.dataset.labelNone || "", node("b", null, el.dataset.labelGauges || ""));
       grades.slice(0, grades.length - 1).forEach(function (g) {
-        html += '<i class="sq" style="background:' + g[1] + '"></i>' + g[2] + " mm<br>";
+        div.append(swatch(g[1], "sq"), g[2] + " mm", node("br"));
       });
-      div.innerHTML = html;
       return div;
     };
     legend.addTo(map);
