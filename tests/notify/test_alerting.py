@@ -88,13 +88,13 @@ def test_answers_by_button_reply_code_and_link(
     session: Session, client: TestClient, clock: Clock, settings: Settings, app: FastAPI
 ) -> None:
     alert, ids, county = _raise(session, clock, settings)
-    gateway = user(session, county, "gateway", Role.api_client, COUNTY)
+    gateway = user(session, county, "sms-gateway", Role.sms_gateway, COUNTY)
     session.commit()
     clock.now = T0 + timedelta(minutes=2)
     reply = client.post(
         "/api/v1/notify/sms-replies", json={"from": "10000000009", "text": f"收到 {alert.reply_code}"}, headers=gateway
     )
-    assert reply.status_code == 200 and reply.json() == {"acknowledged": 1}
+    assert reply.status_code == 200 and reply.json() == {"acknowledged": 1, "ignored": []}
 
     token = link_token(settings.secret_key, ids["村干部乙"])
     page = client.get(f"/ack/{token}")
@@ -140,6 +140,8 @@ def test_worker_sends_through_channels_retries_then_fails(
     _raise(session, clock, settings)
 
     class Down:
+        outcome = "sent"
+
         def send(self, message: Message) -> str | None:
             raise DeliveryError("gateway down")
 
@@ -148,6 +150,9 @@ def test_worker_sends_through_channels_retries_then_fails(
     sent = deliver_queued(db, senders, T0, settings)
     lines = [json.loads(line) for line in outbox.read_text("utf-8").splitlines()]
     assert sent == len(lines) + 2 and all("请回复" in line["text"] and "/ack/" in line["text"] for line in lines)
+    session.expire_all()
+    written = session.scalars(select(Delivery).where(Delivery.channel.in_(["sms", "webhook"]))).all()
+    assert written and {d.status for d in written} == {"outboxed"}, "a line in a local file is not a sent SMS"
     for minute in (1, 2):
         deliver_queued(db, senders, T0 + timedelta(minutes=minute), settings)
     session.expire_all()

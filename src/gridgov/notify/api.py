@@ -15,6 +15,7 @@ from gridgov.kit.masking import mask_phone
 from gridgov.notify.service import Alerting, inbox, unread_count
 
 router = APIRouter(tags=["notify 通知"])
+SMS_REPLY = "notify:sms_reply"
 ANSWER_WITHIN = timedelta(minutes=5)
 """An answer counts as in time when it comes within this of being reached (the red-level step)."""
 
@@ -91,6 +92,23 @@ class AlertRead(BaseModel):
 class SmsReply(BaseModel):
     sender: str = Field(alias="from", min_length=5, max_length=20, description="The replying phone number")
     text: str = Field(max_length=500)
+    reference: str | None = Field(
+        default=None,
+        pattern=r"^d-\d{1,18}$",
+        description="Our reference of the message answered (``d-42``, sent with it), when the gateway threads replies",
+    )
+
+
+class ReplyIgnoredRead(BaseModel):
+    alert_id: int | None
+    reason: str = Field(
+        description="not_for_this_phone, out_of_scope, already_answered, nothing_open or unknown_reference"
+    )
+
+
+class SmsReplyResult(BaseModel):
+    acknowledged: int
+    ignored: list[ReplyIgnoredRead] = Field(description="What the reply did not answer, and why (also audited)")
 
 
 def alerting(request: Request, session: SessionDep) -> Alerting:
@@ -146,8 +164,16 @@ def acknowledge(recipient_id: int, alerts: AlertingDep, user: CurrentUser) -> di
     return {"acknowledged": alerts.acknowledge(recipient, "app")}
 
 
-@router.post("/notify/sms-replies", summary="SMS replies from the gateway (短信回复确认)")
-def sms_reply(reply: SmsReply, alerts: AlertingDep, user: CurrentUser) -> dict[str, int]:
-    if not user.roles & {"api_client", "admin"}:
-        raise Forbidden("仅短信网关可提交回复 (gateway accounts only)")
-    return {"acknowledged": len(alerts.acknowledge_reply(reply.sender, reply.text))}
+@router.post(
+    "/notify/sms-replies", response_model=SmsReplyResult, summary="SMS replies from the SMS gateway (短信回复确认)"
+)
+def sms_reply(reply: SmsReply, alerts: AlertingDep, user: CurrentUser) -> SmsReplyResult:
+    """Only the SMS gateway's account (role ``sms_gateway``, permission ``notify:sms_reply``) may post; a reply
+    answers only alerts that reached the phone it came from, within the gateway's area."""
+    if not user.can(SMS_REPLY):
+        raise Forbidden(f"仅短信网关账号可提交短信回复 (only the SMS gateway's account may post replies: {SMS_REPLY})")
+    outcome = alerts.acknowledge_reply(reply.sender, reply.text, reference=reply.reference, covers=user.covers)
+    return SmsReplyResult(
+        acknowledged=len(outcome.acknowledged),
+        ignored=[ReplyIgnoredRead(alert_id=i.alert_id, reason=i.reason) for i in outcome.ignored],
+    )

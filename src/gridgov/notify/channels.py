@@ -2,7 +2,10 @@
 
 Every channel is one :class:`Sender`. The embedded default of each is :class:`FileSender`, which appends
 the message as a JSON line to ``<data_dir>/outbox/<channel>.jsonl`` (nothing leaves the machine; a
-county without gateways still sees what would have been sent). Production configures:
+county without gateways still sees what would have been sent): such a delivery is recorded as
+``outboxed`` (已写入发件箱), never as ``sent``. In production (``GRIDGOV_ENVIRONMENT=production``) there is
+no outbox: the SMS and voice gateways are required at start-up, and an e-mail or robot channel left
+unconfigured has no sender (its deliveries fail at once, saying which setting is missing). Production configures:
 
 * SMS (``GRIDGOV_SMS_GATEWAY_URL``): ``POST`` JSON ``{"to": "138…", "text": "…", "reference": "d-42"}``
   with ``Authorization: Bearer <GRIDGOV_SMS_GATEWAY_TOKEN>``; any 2xx answer is "sent", its JSON
@@ -28,6 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from gridgov.config import Settings
 from gridgov.kit.time import utcnow
+from gridgov.notify.models import DeliveryStatus
 
 TIMEOUT_SECONDS = 10
 
@@ -48,13 +52,18 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
+    outcome: str
+    """The status of a message handed over: ``sent`` (it left the platform) or ``outboxed`` (a local file)."""
+
     def send(self, message: Message) -> str | None:
         """Hand the message over; returns the channel's id for it, if any. Raises DeliveryError."""
         ...
 
 
 class FileSender:
-    """Appends messages to a JSON-lines file (the embedded default of every channel)."""
+    """Appends messages to a JSON-lines file (the embedded default of every channel outside production)."""
+
+    outcome = DeliveryStatus.outboxed.value
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -89,6 +98,8 @@ def _post_json(url: str, payload: dict[str, object], token: str = "") -> dict[st
 class GatewaySender:
     """SMS or voice through an HTTP gateway (contract in the module docstring)."""
 
+    outcome = DeliveryStatus.sent.value
+
     def __init__(self, url: str, token: str) -> None:
         self.url, self.token = url, token
 
@@ -104,6 +115,8 @@ class GatewaySender:
 
 class WebhookSender:
     """A DingTalk-style group robot that @-mentions the recipient."""
+
+    outcome = DeliveryStatus.sent.value
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -122,6 +135,8 @@ class WebhookSender:
 
 
 class SmtpSender:
+    outcome = DeliveryStatus.sent.value
+
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "localhost", parts.port or 25
@@ -145,12 +160,41 @@ class SmtpSender:
         return None
 
 
+SETTING_OF = {
+    "sms": "GRIDGOV_SMS_GATEWAY_URL",
+    "voice": "GRIDGOV_VOICE_GATEWAY_URL",
+    "email": "GRIDGOV_SMTP_URL",
+    "webhook": "GRIDGOV_WEBHOOK_URL",
+}
+"""The setting that gives each external channel its sender."""
+REQUIRED_IN_PRODUCTION = ("sms", "voice")
+"""Channels that reach people's phones (叫应): production does not start without them."""
+
+
+class ChannelsNotConfigured(RuntimeError):
+    """Production without the gateways that reach people's phones."""
+
+
 def senders_from_settings(settings: Settings) -> dict[str, Sender]:
-    """The configured sender of each channel, falling back to the outbox files."""
-    outbox = Path(settings.data_dir) / "outbox"
-    senders: dict[str, Sender] = {
-        name: FileSender(outbox / f"{name}.jsonl") for name in ("sms", "voice", "email", "webhook")
+    """The configured sender of each channel. Outside production an unconfigured channel writes to the
+    outbox files; in production it has no sender, and the SMS and voice gateways must be configured."""
+    production = settings.environment == "production"
+    configured = {
+        "sms": settings.sms_gateway_url,
+        "voice": settings.voice_gateway_url,
+        "email": settings.smtp_url,
+        "webhook": settings.webhook_url,
     }
+    missing = [SETTING_OF[name] for name in REQUIRED_IN_PRODUCTION if not configured[name]]
+    if production and missing:
+        raise ChannelsNotConfigured(
+            f"生产环境不能把短信和语音写入本地发件箱，请设置 {'、'.join(missing)} "
+            f"(production does not write alerts to the local outbox: set {', '.join(missing)})"
+        )
+    outbox = Path(settings.data_dir) / "outbox"
+    senders: dict[str, Sender] = (
+        {} if production else {name: FileSender(outbox / f"{name}.jsonl") for name in SETTING_OF}
+    )
     if settings.sms_gateway_url:
         senders["sms"] = GatewaySender(settings.sms_gateway_url, settings.sms_gateway_token)
     if settings.voice_gateway_url:

@@ -1,12 +1,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.db import Base, UTCDateTime
 from gridgov.kit.time import utcnow
+
+
+class DeliveryStatus(StrEnum):
+    """What became of one delivery. Only ``sent`` means the message left the platform."""
+
+    queued = "queued"
+    sending = "sending"
+    """Claimed by a worker (taken again when the claim is stale)."""
+    sent = "sent"
+    """Handed to a gateway, SMTP server or robot that accepted it (the in-app inbox: stored)."""
+    outboxed = "outboxed"
+    """Written to the local outbox file (``var/outbox/*.jsonl``): no gateway is configured, nobody was reached."""
+    failed = "failed"
+    """Refused or unreachable after the last attempt, or no sender for the channel (``error`` says why)."""
+    withheld = "withheld"
+    """An exercise's (演练) message on an external channel, not sent unless the exercise asked for it."""
 
 
 class InboxItem(Base):
@@ -84,8 +101,9 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("notify_recipient.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    """queued → sending → sent (or failed after the last attempt); inbox deliveries are sent at once."""
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.queued.value)
+    """A :class:`DeliveryStatus`: queued → sending → sent, outboxed or failed; inbox deliveries are sent at
+    once; an exercise's external ones are withheld."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(300))
     external_id: Mapped[str | None] = mapped_column(String(80))

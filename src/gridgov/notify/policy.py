@@ -58,9 +58,9 @@ def due_steps(policy: LevelPolicy, started_at: datetime, now: datetime, fired: C
     ]
 
 
-def ack_text(title: str, body: str, reply_code: str, link: str | None) -> str:
-    """The Chinese SMS/voice/robot text of an alert (短信模板)."""
-    parts = [f"【{title}】", body.strip()]
+def ack_text(title: str, body: str, reply_code: str, link: str | None, *, mark: str = "") -> str:
+    """The Chinese SMS/voice/robot text of an alert (短信模板); ``mark`` (【演练】 for a drill) leads it."""
+    parts = [mark, f"【{title.removeprefix(mark) if mark else title}】", body.strip()]
     parts.append(f"收到请回复 {reply_code} 确认。")
     if link:
         parts.append(f"或打开 {link} 确认。")

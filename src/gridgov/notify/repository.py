@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep
+from gridgov.notify.models import Alert, AlertRecipient, Delivery, DeliveryStatus, EscalationStep
 from gridgov.org.models import Person
 
 
@@ -37,6 +37,9 @@ class NotifyRepository:
         stmt = select(Delivery).where(Delivery.recipient_id.in_(recipient_ids)).order_by(Delivery.id)
         return list(self.session.scalars(stmt))
 
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        return self.session.get(Delivery, delivery_id)
+
     def phones(self, person_ids: Sequence[int]) -> dict[int, str]:
         if not person_ids:
             return {}
@@ -57,6 +60,20 @@ class NotifyRepository:
             .order_by(Alert.id.desc())
         )
         return [(r, a) for r, a in self.session.execute(stmt)]
+
+    def open_alerts_with_codes(self, codes: Collection[str]) -> list[Alert]:
+        """Open alerts whose reply code is one of ``codes``."""
+        if not codes:
+            return []
+        stmt = select(Alert).where(Alert.reply_code.in_(sorted(codes)), Alert.closed_at.is_(None)).order_by(Alert.id)
+        return list(self.session.scalars(stmt))
+
+    def alerts_answered_by(self, phone: str, alert_ids: Sequence[int]) -> set[int]:
+        """Which of the alerts a recipient with this phone has answered."""
+        stmt = select(AlertRecipient.alert_id).where(
+            AlertRecipient.alert_id.in_(alert_ids), AlertRecipient.phone == phone, AlertRecipient.acked_at.is_not(None)
+        )
+        return set(self.session.scalars(stmt))
 
     def open_alerts_for_update(self, after_id: int, limit: int) -> list[Alert]:
         """Open alerts after ``after_id``, locked for this worker (others skip them)."""
@@ -79,8 +96,8 @@ class NotifyRepository:
             select(Delivery)
             .where(
                 or_(
-                    Delivery.status == "queued",
-                    (Delivery.status == "sending") & (Delivery.claimed_at < stale_before),
+                    Delivery.status == DeliveryStatus.queued.value,
+                    (Delivery.status == DeliveryStatus.sending.value) & (Delivery.claimed_at < stale_before),
                 )
             )
             .order_by(Delivery.id)

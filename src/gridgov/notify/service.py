@@ -15,10 +15,12 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.audit.recorder import record_event
 from gridgov.configdata.service import DocumentKind, load_document
+from gridgov.kit.masking import mask_phone
 from gridgov.kit.time import utcnow
 from gridgov.notify.channels import Message
-from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep, InboxItem
+from gridgov.notify.models import Alert, AlertRecipient, Delivery, DeliveryStatus, EscalationStep, InboxItem
 from gridgov.notify.policy import EscalationPolicy, LevelPolicy, PolicyStep, ack_text, due_steps
 from gridgov.notify.repository import NotifyRepository
 
@@ -102,6 +104,53 @@ class AlertRequest:
     path: str
     targets: Sequence[Target]
     link: str | None = None
+    exercise: bool = False
+    """A drill (演练): its title and texts are marked 【演练】, and nothing goes out over the external
+    channels (SMS, voice, e-mail, robot) unless ``exercise_external``: those deliveries are ``withheld``."""
+    exercise_external: bool = False
+
+
+EXERCISE_MARK = "【演练】"
+_EXERCISE, _EXERCISE_EXTERNAL = ":exercise", ":exercise+external"
+EXTERNAL_CHANNELS = ("sms", "voice", "email", "webhook")
+
+
+def is_exercise(alert: Alert) -> bool:
+    """The alert belongs to a drill (its ``kind`` carries ``:exercise``, e.g. ``warning:exercise``)."""
+    return alert.kind.endswith((_EXERCISE, _EXERCISE_EXTERNAL))
+
+
+def withholds_external(alert: Alert) -> bool:
+    """A drill's alert whose messages stay inside the platform (the inbox only)."""
+    return alert.kind.endswith(_EXERCISE)
+
+
+def _marked(title: str, exercise: bool) -> str:
+    return f"{EXERCISE_MARK}{title}" if exercise and not title.startswith(EXERCISE_MARK) else title
+
+
+def normalise_phone(raw: str) -> str:
+    """A mainland number as stored (11 digits): separators and a +86 / 0086 prefix dropped."""
+    digits = re.sub(r"\D", "", raw)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+@dataclass(frozen=True)
+class ReplyIgnored:
+    alert_id: int | None
+    reason: str
+    """``not_for_this_phone`` (the code or reference quoted is another recipient's), ``out_of_scope`` (the alert
+    is outside the gateway's area), ``already_answered``, ``nothing_open`` (no open alert reached this phone),
+    ``unknown_reference``."""
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    acknowledged: list[AlertRecipient]
+    ignored: list[ReplyIgnored]
 
 
 @dataclass(frozen=True)
@@ -160,11 +209,14 @@ class Alerting:
     def raise_alert(self, request: AlertRequest) -> Alert:
         level = self.policy.for_level(request.level)
         now = self.clock()
+        kind = request.kind
+        if request.exercise:
+            kind += _EXERCISE_EXTERNAL if request.exercise_external else _EXERCISE
         alert = Alert(
-            kind=request.kind,
+            kind=kind,
             subject=request.subject,
             level=request.level,
-            title=request.title,
+            title=_marked(request.title, request.exercise),
             body=request.body,
             link=request.link,
             path=request.path,
@@ -203,7 +255,8 @@ class Alerting:
         """The subject fired again (a warning upgraded or re-raised): a new round of the policy starts and
         everyone reached so far who has not answered is reached again."""
         now = self.clock()
-        alert.level, alert.title, alert.body = level or alert.level, title or alert.title, body or alert.body
+        alert.level, alert.body = level or alert.level, body or alert.body
+        alert.title = _marked(title, is_exercise(alert)) if title else alert.title
         alert.round += 1
         alert.started_at = now
         reached = [r for r in self.repo.recipients(alert.id) if r.notified_at is not None]
@@ -224,15 +277,65 @@ class Alerting:
         self.session.flush()
         return True
 
-    def acknowledge_reply(self, phone: str, text: str) -> list[AlertRecipient]:
-        """An SMS reply: the reply code names the alert; a reply without a known code answers the
-        latest open alert for that phone (people answer "收到")."""
+    def acknowledge_reply(
+        self, phone: str, text: str, *, reference: str | None = None, covers: Callable[[str], bool] = lambda _p: True
+    ) -> ReplyOutcome:
+        """An SMS reply from ``phone``, posted by a gateway whose area ``covers`` alert paths. It answers only
+        what reached that very phone: the delivery ``reference`` (``d-42``) when the gateway threads replies,
+        else the alert whose reply code the text quotes, else (people answer "收到") the phone's latest open
+        alert. A code or reference of someone else's alert answers nothing (not even this phone's own
+        alerts); every reply that answers nothing is audited with its reason."""
+        phone = normalise_phone(phone)
+        chosen: list[tuple[AlertRecipient, Alert]] = []
+        ignored: list[tuple[Alert | None, str]] = []
         open_ones = self.repo.open_recipients_by_phone(phone)
-        codes = set(re.findall(r"\d{4}", text))
-        chosen = [r for r, a in open_ones if a.reply_code in codes] or [r for r, _ in open_ones[:1]]
-        for recipient in chosen:
-            self.acknowledge(recipient, "sms")
-        return chosen
+        if reference is not None:
+            found = self._referenced(reference)
+            if found is None:
+                ignored.append((None, "unknown_reference"))
+            elif normalise_phone(found[0].phone or "") != phone:
+                ignored.append((found[1], "not_for_this_phone"))
+            elif any(r.id == found[0].id for r, _ in open_ones):
+                chosen.append(found)
+            else:
+                ignored.append((found[1], "already_answered" if found[0].acked_at else "nothing_open"))
+        else:
+            codes = set(re.findall(r"(?<!\d)\d{4}(?!\d)", text))
+            quoted = [(r, a) for r, a in open_ones if a.reply_code in codes]
+            others = self.repo.open_alerts_with_codes(codes - {a.reply_code for _, a in quoted}) if codes else []
+            if quoted:
+                chosen = quoted
+            elif others:
+                answered = self.repo.alerts_answered_by(phone, [a.id for a in others])
+                ignored += [(a, "already_answered" if a.id in answered else "not_for_this_phone") for a in others]
+            elif open_ones:
+                chosen = [o for o in open_ones if covers(o[1].path)][:1] or open_ones[:1]
+            else:
+                ignored.append((None, "nothing_open"))
+        acknowledged = []
+        for recipient, alert in chosen:
+            if not covers(alert.path):
+                ignored.append((alert, "out_of_scope"))
+            elif self.acknowledge(recipient, "sms"):
+                acknowledged.append(recipient)
+        for about, reason in ignored:
+            record_event(
+                self.session,
+                "sms_reply_ignored",
+                "notify_alert",
+                str(about.id) if about else None,
+                {"from": mask_phone(phone), "reason": reason, "reference": reference, "text": text[:100]},
+                scope_path=about.path if about else None,
+            )
+        self.session.flush()
+        return ReplyOutcome(acknowledged, [ReplyIgnored(a.id if a else None, reason) for a, reason in ignored])
+
+    def _referenced(self, reference: str) -> tuple[AlertRecipient, Alert] | None:
+        head, _, number = reference.partition("-")
+        delivery = self.repo.delivery(int(number)) if head == "d" and number.isdigit() else None
+        recipient = self.repo.recipient(delivery.recipient_id) if delivery else None
+        alert = self.repo.alert(recipient.alert_id) if recipient else None
+        return (recipient, alert) if recipient and alert else None
 
     # escalating ------------------------------------------------------------------------------
     def escalate_due(self, alert: Alert) -> list[str]:
@@ -288,13 +391,18 @@ class Alerting:
                             link=f"/ack/{link_token(self.secret, recipient.id)}",
                         )
                     )
-                    self.session.add(Delivery(recipient_id=recipient.id, channel="inbox", status="sent", sent_at=now))
+                    self.session.add(
+                        Delivery(
+                            recipient_id=recipient.id, channel="inbox", status=DeliveryStatus.sent.value, sent_at=now
+                        )
+                    )
                 elif (
                     (channel in ("sms", "voice") and recipient.phone)
                     or (channel == "email" and recipient.email)
                     or (channel == "webhook" and recipient.person_id is not None)
                 ):
-                    self.session.add(Delivery(recipient_id=recipient.id, channel=channel, status="queued"))
+                    status = DeliveryStatus.withheld if withholds_external(alert) else DeliveryStatus.queued
+                    self.session.add(Delivery(recipient_id=recipient.id, channel=channel, status=status.value))
         self.session.flush()
 
     def message(self, delivery: Delivery) -> Message:
@@ -310,7 +418,13 @@ class Alerting:
             phone=recipient.phone,
             email=recipient.email,
             subject=alert.title,
-            text=ack_text(alert.title, alert.body, alert.reply_code, self.confirm_link(recipient)),
+            text=ack_text(
+                alert.title,
+                alert.body,
+                alert.reply_code,
+                self.confirm_link(recipient),
+                mark=EXERCISE_MARK if is_exercise(alert) else "",
+            ),
         )
 
     # following -------------------------------------------------------------------------------

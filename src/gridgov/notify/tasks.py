@@ -9,6 +9,7 @@ delivery is claimed in one transaction and sent after it, and a claim older than
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.kit.actor import SYSTEM, set_actor
-from gridgov.notify.channels import DeliveryError, Message, Sender
-from gridgov.notify.models import Delivery
+from gridgov.notify.channels import SETTING_OF, DeliveryError, Message, Sender
+from gridgov.notify.models import Delivery, DeliveryStatus
 from gridgov.notify.repository import NotifyRepository
 from gridgov.notify.service import Alerting
 
@@ -55,7 +56,8 @@ def escalate_alerts(database: Database, now: datetime, settings: Settings, batch
 def deliver_queued(
     database: Database, senders: Mapping[str, Sender], now: datetime, settings: Settings, batch: int = 50
 ) -> int:
-    """Send queued deliveries through their channels; returns how many were handed over."""
+    """Send queued deliveries through their channels; returns how many were handed over (sent, or written
+    to the outbox file where that is the channel's sender: those are recorded as ``outboxed``)."""
     sent = 0
     while True:
         with _writing(database) as session:
@@ -63,32 +65,50 @@ def deliver_queued(
             alerting = alerting_for(session, settings, now)
             work: list[tuple[int, str, Message]] = []
             for delivery in claimed:
-                delivery.status, delivery.claimed_at = "sending", now
+                delivery.status, delivery.claimed_at = DeliveryStatus.sending.value, now
                 delivery.attempts += 1
                 work.append((delivery.id, delivery.channel, alerting.message(delivery)))
             session.commit()
-        outcomes = [(delivery_id, *_send(senders, channel, message)) for delivery_id, channel, message in work]
+        outcomes = [(delivery_id, _send(senders, channel, message)) for delivery_id, channel, message in work]
         with _writing(database) as session:
-            for delivery_id, external_id, error in outcomes:
+            for delivery_id, outcome in outcomes:
                 done = session.get(Delivery, delivery_id)
                 if done is None:
                     continue
-                if error is None:
-                    done.status, done.sent_at, done.external_id, done.error = "sent", now, external_id, None
+                if outcome.error is None:
+                    done.status, done.sent_at, done.external_id, done.error = (
+                        outcome.status,
+                        now,
+                        outcome.external_id,
+                        None,
+                    )
                     sent += 1
                 else:
-                    done.status = "failed" if done.attempts >= MAX_ATTEMPTS else "queued"
-                    done.error = error[:300]
+                    final = outcome.final or done.attempts >= MAX_ATTEMPTS
+                    done.status = DeliveryStatus.failed.value if final else DeliveryStatus.queued.value
+                    done.error = outcome.error[:300]
             session.commit()
         if len(claimed) < batch:
             return sent
 
 
-def _send(senders: Mapping[str, Sender], channel: str, message: Message) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """The sender's :attr:`~gridgov.notify.channels.Sender.outcome` when handed over."""
+    external_id: str | None = None
+    error: str | None = None
+    final: bool = False
+    """Not worth retrying (no sender for the channel)."""
+
+
+def _send(senders: Mapping[str, Sender], channel: str, message: Message) -> Outcome:
     sender = senders.get(channel)
     if sender is None:
-        return None, f"渠道未配置 (no sender for {channel})"
+        setting = SETTING_OF.get(channel, channel)
+        return Outcome("", error=f"渠道未配置，请设置 {setting} (no sender for {channel}: set {setting})", final=True)
     try:
-        return sender.send(message), None
+        external_id = sender.send(message)
     except DeliveryError as exc:
-        return None, str(exc)
+        return Outcome("", error=str(exc))
+    return Outcome(sender.outcome, external_id)

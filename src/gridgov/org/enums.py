@@ -41,3 +41,5 @@ class Role(StrEnum):
     resident = "resident"
     enterprise = "enterprise"
     api_client = "api_client"
+    sms_gateway = "sms_gateway"
+    """The SMS gateway's account: posts the replies people send (短信回复), nothing else."""

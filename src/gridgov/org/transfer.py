@@ -67,6 +67,7 @@ ROLE_LABELS = {
     Role.resident: "居民",
     Role.enterprise: "企业",
     Role.api_client: "接口客户端",
+    Role.sms_gateway: "短信网关",
 }
 ROLE_ALIASES = {**{v: k for k, v in ROLE_LABELS.items()}, **{k.value: k for k in Role}}
 
