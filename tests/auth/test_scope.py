@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.auth.models import Account
+from gridgov.auth.models import Account, ApiToken
 from gridgov.auth.service import principal_for
 from gridgov.evaluation.periods import Period
 from gridgov.kit.time import utcnow
@@ -122,6 +122,13 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ("GET", "/api/v1/me"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/me"))],
     ("POST", "/api/v1/auth/tokens"): [
         lambda w: _no_wanshi(w.call("POST", "/api/v1/auth/tokens", json={"name": "mine"}))
+    ],
+    ("GET", "/api/v1/auth/tokens"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/auth/tokens")),
+        lambda w: _denied(w.call("GET", "/api/v1/auth/tokens", params={"username": "admin"})),
+    ],
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): [
+        lambda w: _denied(w.call("DELETE", f"/api/v1/auth/tokens/{WANSHI_GAUGE['admin_token']}")),
     ],
     ("GET", "/api/v1/org/nodes"): [
         lambda w: _denied(w.call("GET", "/api/v1/org/nodes", params={"parent": WANSHI})),
@@ -490,6 +497,8 @@ def world(client: TestClient, session: Session) -> World:
     (change,) = WarningService(session).apply(zone, 4, None, utcnow())
     session.commit()
     WANSHI_GAUGE.update(warning=change.warning_id)
+    admin_token = select(ApiToken.id).join(Account).where(Account.username == "admin")
+    WANSHI_GAUGE.update(admin_token=session.scalars(admin_token).first() or 0)
     return World(client, headers, wanshi_person, reported.json()["number"], alert.id, recipient)
 
 

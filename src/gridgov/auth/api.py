@@ -1,10 +1,12 @@
-"""HTTP API of auth: who am I, and API tokens for machine clients."""
+"""HTTP API of auth: who am I, and API tokens for machine clients (create, list, revoke)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from gridgov.auth.schemas import Me, TokenCreate, TokenCreated
+from fastapi import APIRouter, Path, Query, status
+
+from gridgov.auth.schemas import Me, TokenCreate, TokenCreated, TokenRead
 from gridgov.auth.service import AuthService
 from gridgov.deps import CurrentUser, SessionDep, SettingsDep
 
@@ -30,3 +32,28 @@ def me(user: CurrentUser) -> Me:
 )
 def create_token(data: TokenCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> TokenCreated:
     return AuthService(session, settings).create_token(user.account, data)
+
+
+@router.get(
+    "/auth/tokens",
+    response_model=list[TokenRead],
+    summary="List API tokens: your own, or (administrators) those of the account named by ?username=",
+)
+def list_tokens(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    username: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+) -> list[TokenRead]:
+    return AuthService(session, settings).list_tokens(user, username)
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    response_model=TokenRead,
+    summary="Revoke an API token (your own; any, for administrators): refused everywhere from the next request",
+)
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> TokenRead:
+    return AuthService(session, settings).revoke_token(user, token_id)

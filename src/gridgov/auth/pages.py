@@ -61,12 +61,15 @@ def login_submit(
         if getattr(exc, "keep_writes", False):
             session.commit()
         message = t("login.throttled") if exc.status_code == 429 else t("login.failed")
-        return render(
+        page = render(
             request,
             "auth/login.html",
             {"error": message, "next": next, "username": username},
             exc.status_code,
         )
+        if "retry_after" in exc.extra:
+            page.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

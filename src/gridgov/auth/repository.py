@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from gridgov.auth.models import Account, ApiToken, AuthSession, LoginAttempt
+from gridgov.org.models import Person
+
+
+def _usable(now: datetime) -> ColumnElement[bool]:
+    """The token row is neither revoked nor expired."""
+    return and_(ApiToken.revoked_at.is_(None), or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
+
+
+def _enabled() -> ColumnElement[bool]:
+    """Both the account and its person are active (deactivating either ends every credential at once)."""
+    return and_(Account.active.is_(True), Person.active.is_(True))
+
+
+def _session_alive(session_id: str, now: datetime) -> Select[Any]:
+    return (
+        select(AuthSession.id)
+        .join(Account, AuthSession.account_id == Account.id)
+        .join(Person, Account.person_id == Person.id)
+        .where(AuthSession.id == session_id, AuthSession.expires_at > now, _enabled())
+    )
+
+
+def _token_alive(digest: str, now: datetime) -> Select[Any]:
+    return (
+        select(ApiToken.id)
+        .join(Account, ApiToken.account_id == Account.id)
+        .join(Person, Account.person_id == Person.id)
+        .where(ApiToken.token_hash == digest, _usable(now), _enabled())
+    )
 
 
 class AuthRepository:
@@ -20,18 +51,45 @@ class AuthRepository:
     def account(self, account_id: int) -> Account | None:
         return self.session.get(Account, account_id)
 
-    def recent_failures(self, username: str, ip: str, since: datetime) -> tuple[int, int]:
-        """Failed attempts since ``since``: (for this username, from this address)."""
-        base = select(func.count()).where(LoginAttempt.at >= since, LoginAttempt.success.is_(False))
-        by_user = self.session.scalar(base.where(LoginAttempt.username == username)) or 0
-        by_ip = self.session.scalar(base.where(LoginAttempt.ip == ip)) or 0
-        return by_user, by_ip
+    def account_of_person(self, person_id: int) -> Account | None:
+        return self.session.scalars(select(Account).where(Account.person_id == person_id)).one_or_none()
 
+    # throttling ----------------------------------------------------------------------------------
+    def pair_failures(self, username: str, ip: str, since: datetime) -> tuple[int, datetime | None]:
+        """Failed attempts on ``username`` from ``ip`` after ``since`` and after the pair's last success:
+        how many, and when the last was."""
+        pair = and_(LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.at >= since)
+        succeeded = self.session.scalar(select(func.max(LoginAttempt.at)).where(pair, LoginAttempt.success.is_(True)))
+        failed = select(func.count(), func.max(LoginAttempt.at)).where(pair, LoginAttempt.success.is_(False))
+        if succeeded is not None:
+            failed = failed.where(LoginAttempt.at > succeeded)
+        count, last = self.session.execute(failed).one()
+        return int(count or 0), last
+
+    def address_failures(self, ip: str, since: datetime) -> tuple[int, datetime | None]:
+        """Accounts that failed from ``ip`` after ``since`` without a later success from there (a spray of
+        guesses over many accounts): how many, and when the last failure was."""
+        later = aliased(LoginAttempt)
+        recovered = exists().where(
+            later.ip == ip,
+            later.username == LoginAttempt.username,
+            later.success.is_(True),
+            later.at > LoginAttempt.at,
+        )
+        count, last = self.session.execute(
+            select(func.count(func.distinct(LoginAttempt.username)), func.max(LoginAttempt.at)).where(
+                LoginAttempt.ip == ip, LoginAttempt.at >= since, LoginAttempt.success.is_(False), ~recovered
+            )
+        ).one()
+        return int(count or 0), last
+
+    # sessions and tokens ------------------------------------------------------------------------
     def live_session(self, session_id: str, now: datetime) -> tuple[AuthSession, Account] | None:
         row = self.session.execute(
             select(AuthSession, Account)
             .join(Account, AuthSession.account_id == Account.id)
-            .where(AuthSession.id == session_id, AuthSession.expires_at > now, Account.active.is_(True))
+            .join(Person, Account.person_id == Person.id)
+            .where(AuthSession.id == session_id, AuthSession.expires_at > now, _enabled())
         ).one_or_none()
         return None if row is None else (row[0], row[1])
 
@@ -39,20 +97,51 @@ class AuthRepository:
         row = self.session.execute(
             select(ApiToken, Account)
             .join(Account, ApiToken.account_id == Account.id)
-            .where(
-                ApiToken.token_hash == digest,
-                ApiToken.revoked_at.is_(None),
-                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-                Account.active.is_(True),
-            )
+            .join(Person, Account.person_id == Person.id)
+            .where(ApiToken.token_hash == digest, _usable(now), _enabled())
         ).one_or_none()
         return None if row is None else (row[0], row[1])
+
+    def session_alive(self, session_id: str, now: datetime) -> bool:
+        """One indexed lookup: is a cached session principal still good (not logged out, expired or disabled)?"""
+        return self.session.execute(_session_alive(session_id, now)).first() is not None
+
+    def token_alive(self, digest: str, now: datetime) -> bool:
+        """One indexed lookup: is a cached token principal still good (not revoked, expired or disabled)?"""
+        return self.session.execute(_token_alive(digest, now)).first() is not None
+
+    def tokens(self, account_id: int) -> Sequence[ApiToken]:
+        return self.session.scalars(
+            select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id)
+        ).all()
+
+    def tokens_with_owner(
+        self, username: str | None, now: datetime, *, usable_only: bool
+    ) -> list[tuple[ApiToken, str]]:
+        query = select(ApiToken, Account.username).join(Account, ApiToken.account_id == Account.id)
+        if username is not None:
+            query = query.where(Account.username == username)
+        if usable_only:
+            query = query.where(_usable(now))
+        return [(row[0], row[1]) for row in self.session.execute(query.order_by(Account.username, ApiToken.id))]
+
+    def token(self, token_id: int) -> ApiToken | None:
+        return self.session.get(ApiToken, token_id)
 
     def touch_token(self, token_id: int, now: datetime) -> None:
         self.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
     def delete_session(self, session_id: str) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+    def end_sessions(self, account_id: int) -> int:
+        result = self.session.execute(delete(AuthSession).where(AuthSession.account_id == account_id))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def live_tokens(self, account_id: int, now: datetime) -> Sequence[ApiToken]:
+        return self.session.scalars(
+            select(ApiToken).where(ApiToken.account_id == account_id, _usable(now)).order_by(ApiToken.id)
+        ).all()
 
     def purge(self, now: datetime, attempts_before: datetime) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))

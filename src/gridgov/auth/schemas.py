@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -31,3 +31,17 @@ class Me(BaseModel):
     roles: list[str]
     permissions: list[str]
     scope: list[str]
+
+
+class TokenRead(BaseModel):
+    """A token as listed: never the secret itself, only its first characters to recognise it by."""
+
+    id: int
+    username: str
+    name: str
+    prefix: str = Field(description="The token's first 8 characters")
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None = Field(description="Updated at most every five minutes")
+    state: Literal["active", "expired", "revoked"]

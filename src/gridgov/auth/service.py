@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from gridgov.audit.recorder import record_event
 from gridgov.auth.models import Account, ApiToken, AuthSession, LoginAttempt
+from gridgov.auth.passwords import password_problem
 from gridgov.auth.permissions import permissions_for
 from gridgov.auth.repository import AuthRepository
-from gridgov.auth.schemas import TokenCreate, TokenCreated
+from gridgov.auth.schemas import TokenCreate, TokenCreated, TokenRead
 from gridgov.auth.security import hash_password, new_api_token, new_session_id, token_digest, verify_password
 from gridgov.config import Settings
 from gridgov.errors import Conflict, InvalidInput, LoginFailed, NotFound, TooManyRequests
@@ -21,7 +25,27 @@ from gridgov.kit.time import utcnow
 from gridgov.org.models import Person
 
 BAD_LOGIN = "用户名或密码错误 (wrong username or password)"
-MIN_PASSWORD = 8
+FAILURE_MEMORY = timedelta(days=1)
+"""Failed attempts older than this no longer slow anyone down."""
+SPRAY_FACTOR = 4
+"""An address may fail on this many times ``login_max_failures`` accounts before it is slowed."""
+
+
+def backoff_seconds(failures: int, *, free: int, cap_seconds: float) -> float:
+    """How long after the last of ``failures`` failed attempts the next one may come: not at all for the
+    first ``free``, then 1 s, doubling with each further failure, never more than ``cap_seconds``."""
+    if failures < free:
+        return 0.0
+    steps = failures - free
+    return cap_seconds if steps >= 40 else min(cap_seconds, float(2**steps))
+
+
+def remaining_wait(failures: int, last: datetime | None, now: datetime, *, free: int, cap_seconds: float) -> float:
+    """Seconds still to wait before another attempt (0 = go ahead)."""
+    if last is None:
+        return 0.0
+    due = last + timedelta(seconds=backoff_seconds(failures, free=free, cap_seconds=cap_seconds))
+    return max(0.0, (due - now).total_seconds())
 
 
 def principal_for(account: Account, csrf_token: str | None = None) -> Principal:
@@ -45,24 +69,19 @@ def principal_for(account: Account, csrf_token: str | None = None) -> Principal:
 
 
 class AuthService:
-    def __init__(self, session: Session, settings: Settings) -> None:
+    def __init__(self, session: Session, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.settings = settings
+        self.clock = clock
         self.repo = AuthRepository(session)
 
     def login(self, username: str, password: str, ip: str) -> AuthSession:
-        now = utcnow()
-        window = now - timedelta(minutes=self.settings.login_window_minutes)
-        by_user, by_ip = self.repo.recent_failures(username, ip, window)
-        limit = self.settings.login_max_failures
-        if by_user >= limit or by_ip >= limit * 4:
-            raise TooManyRequests(
-                f"登录失败次数过多，请{self.settings.login_window_minutes}分钟后再试 (too many failed logins)"
-            )
+        now = self.clock()
+        self._check_throttle(username, ip, now)
         account = self.repo.account_by_username(username)
         ok = verify_password(account.password_hash if account else None, password)
-        ok = ok and account is not None and account.active
-        self.session.add(LoginAttempt(username=username, ip=ip, success=ok))
+        ok = ok and account is not None and account.active and account.person.active
+        self.session.add(LoginAttempt(username=username, ip=ip, at=now, success=ok))
         if not ok or account is None:
             self.session.flush()
             raise LoginFailed(BAD_LOGIN)
@@ -71,6 +90,7 @@ class AuthService:
             id=new_session_id(),
             account_id=account.id,
             csrf_token=secrets.token_urlsafe(24),
+            created_at=now,
             expires_at=now + timedelta(hours=self.settings.session_hours),
             ip=ip,
         )
@@ -81,8 +101,27 @@ class AuthService:
         self.session.flush()
         return auth_session
 
+    def _check_throttle(self, username: str, ip: str, now: datetime) -> None:
+        """Back off per (account, address), and per address over many accounts; never lock an account
+        for everyone (a hard lock lets anyone keep an administrator out)."""
+        since = now - FAILURE_MEMORY
+        cap = self.settings.login_backoff_max_minutes * 60
+        free = self.settings.login_max_failures
+        pair, pair_last = self.repo.pair_failures(username, ip, since)
+        spread, spread_last = self.repo.address_failures(ip, since)
+        wait = max(
+            remaining_wait(pair, pair_last, now, free=free, cap_seconds=cap),
+            remaining_wait(spread, spread_last, now, free=free * SPRAY_FACTOR, cap_seconds=cap),
+        )
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise TooManyRequests(
+                f"登录失败次数过多，请{seconds}秒后再试 (too many failed sign-ins; try again in {seconds} s)",
+                extra={"retry_after": seconds},
+            )
+
     def principal_from_session(self, session_id: str) -> Principal | None:
-        found = self.repo.live_session(session_id, utcnow())
+        found = self.repo.live_session(session_id, self.clock())
         if found is None:
             return None
         auth_session, account = found
@@ -91,7 +130,7 @@ class AuthService:
     def principal_from_token(self, token: str) -> tuple[Principal, int | None] | None:
         """The principal, and the token's id when its ``last_used_at`` is stale and worth a touch
         (done by the caller in a transaction of its own, so reads never turn into writes)."""
-        now = utcnow()
+        now = self.clock()
         found = self.repo.live_token(token_digest(token), now)
         if found is None:
             return None
@@ -104,10 +143,9 @@ class AuthService:
         record_event(self.session, "logout", "account")
 
     def create_account(self, person: Person, username: str, password: str) -> Account:
-        if len(password) < MIN_PASSWORD:
-            raise InvalidInput(
-                f"密码至少{MIN_PASSWORD}位 (password needs {MIN_PASSWORD}+ characters)", field="password"
-            )
+        problem = password_problem(password, username)
+        if problem:
+            raise InvalidInput(problem, field="password")
         if self.repo.account_by_username(username) is not None:
             raise Conflict(f"用户名{username}已存在 (username taken)", field="username")
         account = Account(person_id=person.id, username=username, password_hash=hash_password(password))
@@ -115,16 +153,98 @@ class AuthService:
         self.session.flush()
         return account
 
+    # ending access -------------------------------------------------------------------------------
+    def end_access(self, account: Account) -> tuple[int, int]:
+        """Sign the account out everywhere: its sessions deleted, its live tokens revoked, in the caller's
+        transaction. Every process checks the rows on each request, so none keeps serving from its cache.
+        Returns (sessions ended, tokens revoked)."""
+        now = self.clock()
+        ended = self.repo.end_sessions(account.id)
+        tokens = self.repo.live_tokens(account.id, now)
+        for token in tokens:
+            token.revoked_at = now
+        self.session.flush()
+        return ended, len(tokens)
+
+    def person_deactivated(self, person_id: int) -> tuple[int, int]:
+        """A person marked inactive loses their account's access at once (sessions and tokens)."""
+        account = self.repo.account_of_person(person_id)
+        return (0, 0) if account is None else self.end_access(account)
+
+    def set_active(self, username: str, active: bool) -> tuple[Account, int, int]:
+        """Disable (ending every session and token) or enable an account; the CLI's ``user disable/enable``."""
+        account = self.repo.account_by_username(username)
+        if account is None:
+            raise NotFound(f"账号{username}不存在 (no such account)")
+        account.active = active
+        ended, revoked = self.end_access(account) if not active else (0, 0)
+        self.session.flush()
+        return account, ended, revoked
+
+    # tokens ----------------------------------------------------------------------------------------
+    def list_tokens(self, principal: Principal, username: str | None = None) -> list[TokenRead]:
+        """One's own tokens; an administrator (``accounts:write``) may name any account."""
+        if username is None or username == principal.username:
+            account = self.repo.account(principal.account)
+        else:
+            principal.require("accounts:write")
+            account = self.repo.account_by_username(username)
+        if account is None:
+            raise NotFound(f"账号{username}不存在 (no such account)")
+        return [self.read_token(t, account.username) for t in self.repo.tokens(account.id)]
+
+    def tokens_of(self, username: str | None, *, usable_only: bool) -> list[TokenRead]:
+        """Tokens of one account, or of all, for the operator's CLI."""
+        if username is not None and self.repo.account_by_username(username) is None:
+            raise NotFound(f"账号{username}不存在 (no such account)")
+        rows = self.repo.tokens_with_owner(username, self.clock(), usable_only=usable_only)
+        return [self.read_token(token, owner) for token, owner in rows]
+
+    def revoke_token(self, principal: Principal | None, token_id: int) -> TokenRead:
+        """Revoke one token (one's own; any, for an administrator or the CLI, ``principal`` None). Revoking
+        a revoked token changes nothing; another's token is 404 to those who may not see it."""
+        token = self.repo.token(token_id)
+        if token is not None and principal is not None and token.account_id != principal.account_id:
+            if not principal.can("accounts:write"):
+                token = None
+        if token is None:
+            raise NotFound(f"令牌{token_id}不存在 (no such token)")
+        if token.revoked_at is None:
+            token.revoked_at = self.clock()
+            self.session.flush()
+        owner = self.repo.account(token.account_id)
+        return self.read_token(token, owner.username if owner else "")
+
+    def read_token(self, token: ApiToken, username: str) -> TokenRead:
+        now = self.clock()
+        expired = token.expires_at is not None and token.expires_at <= now
+        state: Literal["active", "expired", "revoked"] = (
+            "revoked" if token.revoked_at is not None else "expired" if expired else "active"
+        )
+        return TokenRead(
+            id=token.id,
+            username=username,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+            state=state,
+        )
+
     def create_token(self, account_id: int, data: TokenCreate) -> TokenCreated:
         if self.repo.account(account_id) is None:
             raise NotFound("账号不存在 (no such account)")
         token = new_api_token()
-        expires = utcnow() + timedelta(days=data.days) if data.days else None
+        now = self.clock()
+        expires = now + timedelta(days=data.days) if data.days else None
         row = ApiToken(
             account_id=account_id,
             name=data.name,
             token_hash=token_digest(token),
             prefix=token[:8],
+            created_at=now,
             expires_at=expires,
         )
         self.session.add(row)
