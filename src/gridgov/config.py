@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import secrets
 from datetime import time
 from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"
+"""Published in the source: refused in production and on any address but loopback."""
+SECRET_FILE = "secret_key"
 
 
 class Settings(BaseSettings):
@@ -22,15 +27,29 @@ class Settings(BaseSettings):
         default="sqlite:///./var/gridgov.db",
         description="SQLAlchemy URL; sqlite:///path (default, WAL) or postgresql+psycopg://…",
     )
-    secret_key: str = Field(default=DEV_SECRET, description="Signs session cookies; required in production.")
+    secret_key: str = Field(
+        default="",
+        description="Signs session cookies, 叫应 links and the embedded broker's internal credential; required in "
+        "production; unset elsewhere = a random key kept in <data_dir>/secret_key (created on first start, mode 0600).",
+    )
     session_hours: int = Field(default=12, description="Browser session lifetime.")
     cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")
     default_locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = Field(default="Asia/Shanghai", description="Zone for screens and reports.")
     log_json: bool = Field(default=False, description="Emit one JSON object per log line.")
     log_level: str = "INFO"
-    login_max_failures: int = Field(default=5, description="Failed logins per account or address per window.")
-    login_window_minutes: int = 15
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins of one account from one address before back-off (1 s, 2 s, 4 s … per failure); "
+        "an address failing on four times as many accounts is slowed the same way.",
+    )
+    login_backoff_max_minutes: float = Field(default=15, gt=0, description="The longest back-off between attempts.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For/-Proto "
+        "headers are believed; empty = none, the peer's own address counts.",
+    )
     auth_cache_seconds: float = Field(
         default=10.0, description="How long a process reuses a resolved token/session (revocation delay)."
     )
@@ -109,11 +128,31 @@ class Settings(BaseSettings):
         default=3.0, gt=0, description="A station silent for more than this many reporting intervals is offline."
     )
 
+    _secret_file: Path | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("GRIDGOV_SECRET_KEY must be set in production")
+    def _resolve_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key in ("", DEV_SECRET):
+            raise ValueError("GRIDGOV_SECRET_KEY must be set in production (生产环境须设置密钥)")
+        if not self.secret_key:
+            self._secret_file = self.data_dir / SECRET_FILE
+            self.secret_key = _load_or_create_secret(self._secret_file)
+        if not self.mqtt_url:
+            self.check_listen(self.mqtt_embedded_bind.rpartition(":")[0], "GRIDGOV_MQTT_EMBEDDED_BIND")
         return self
+
+    @property
+    def generated_secret_file(self) -> Path | None:
+        """Where the secret came from when GRIDGOV_SECRET_KEY is unset (worth a warning at start-up)."""
+        return self._secret_file
+
+    def check_listen(self, host: str, what: str = "--host") -> None:
+        """Refuse to serve anything but loopback with the development secret everyone can read."""
+        if self.secret_key == DEV_SECRET and not is_loopback(host):
+            raise ValueError(
+                f"{what}={host}: 开发密钥是公开的，只能监听本机地址；请设置 GRIDGOV_SECRET_KEY "
+                "(the development secret is public: set GRIDGOV_SECRET_KEY to listen beyond loopback)"
+            )
 
     @field_validator("metrics_allow")
     @classmethod
@@ -140,6 +179,42 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it may resolve anywhere
+
+
+def _load_or_create_secret(path: Path) -> str:
+    """The key kept in ``path``; on first use a random one, written readable by the owner only. Several
+    processes starting at once agree: the file appears complete (hard link of a finished file) or not at all."""
+    try:
+        existing = path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+    finally:
+        draft.unlink(missing_ok=True)
+    return path.read_text("utf-8").strip()
 
 
 def _periods(value: str) -> tuple[tuple[time, time], ...]:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gridgov import __version__
 from gridgov.audit import api as audit_api
@@ -99,6 +100,12 @@ def _monthly_evaluation(app: FastAPI) -> int:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    if settings.generated_secret_file is not None:
+        log.warning(
+            "GRIDGOV_SECRET_KEY 未设置，使用自动生成的密钥 %s；共用数据库的多台服务器须设置同一密钥 "
+            "(GRIDGOV_SECRET_KEY unset: using the key generated in that file; servers sharing a database need one key)",
+            settings.generated_secret_file,
+        )
     install_audit()
 
     @asynccontextmanager
@@ -162,6 +169,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware)
+    if settings.trusted_proxies:  # added last = outermost: every layer sees the client the proxy vouches for
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from gridgov.deps import CurrentUser, SessionDep
+from gridgov.auth.service import AuthService
+from gridgov.deps import CurrentUser, SessionDep, SettingsDep
 from gridgov.org.enums import NodeKind, Role
 from gridgov.org.schemas import (
     NodeCreate,
@@ -108,6 +109,11 @@ def create_person(data: PersonCreate, session: SessionDep, user: CurrentUser, re
 
 
 @router.patch("/people/{person_id}", response_model=PersonRead, summary="Update a person")
-def update_person(person_id: int, data: PersonUpdate, session: SessionDep, user: CurrentUser) -> PersonRead:
+def update_person(
+    person_id: int, data: PersonUpdate, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> PersonRead:
     service = OrgService(session)
-    return service.read_person(user, service.update_person(user, person_id, data))
+    person = service.update_person(user, person_id, data)
+    if not person.active:  # signed out everywhere in the same transaction (sessions deleted, tokens revoked)
+        AuthService(session, settings).person_deactivated(person.id)
+    return service.read_person(user, person)
