@@ -1,95 +1,67 @@
-"""The ``gridgov`` command: init, demo, serve, import, export, user."""
+"""The ``gridgov`` command: set-up, demo and serve, configuration documents, and the commands that the core's
+packages and the enabled modules register (``gridgov import …``, ``gridgov simulate …``)."""
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
 import yaml
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
+from gridgov import core
 from gridgov.audit.recorder import install as install_audit
 from gridgov.auth.service import AuthService
-from gridgov.case.service import ROUTING, load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
-from gridgov.case.taxonomy import default_taxonomy, parse_taxonomy
-from gridgov.config import Settings, get_settings
-from gridgov.configdata.service import DocumentKind, load_document, parse_document, save_document
+from gridgov.case import cli as case_cli
+from gridgov.case.service import save_taxonomy
+from gridgov.case.taxonomy import default_taxonomy
+from gridgov.config import get_settings
+from gridgov.configdata.service import DocumentKind, load_document, save_document
 from gridgov.db import Database
 from gridgov.demo.builder import COUNTY_CODE, DEMO_PASSWORD, build
-from gridgov.demo.hazard import build_hazard
 from gridgov.demo.history import build_history
 from gridgov.errors import AppError
-from gridgov.evaluation.documents import DOCUMENTS as EVALUATION_DOCUMENTS
+from gridgov.evaluation import cli as evaluation_cli
 from gridgov.evaluation.tasks import award_past_months
-from gridgov.geo.service import import_boundaries
-from gridgov.kit.actor import Actor, set_actor
-from gridgov.kit.tabular import ImportFailed
+from gridgov.geo import cli as geo_cli
+from gridgov.kit.actor import set_actor
+from gridgov.kit.cli import CLI_ACTOR, Groups, console, fail, migrated, set_opener
 from gridgov.kit.time import utcnow
 from gridgov.migrate import upgrade
-from gridgov.notify.service import ESCALATION
+from gridgov.module import enabled
+from gridgov.org import cli as org_cli
 from gridgov.org.models import OrgNode, Person, RoleAssignment
 from gridgov.org.schemas import PersonCreate, RoleGrant
 from gridgov.org.service import OrgService
-from gridgov.org.transfer import OrgTransfer
-from gridgov.sensing.gateways import issue_gateway_token
-from gridgov.warning import hindcast as hc
-from gridgov.warning import simulation as sim
-from gridgov.warning.documents import POLICY as WARNING_POLICY
-from gridgov.warning.documents import THRESHOLDS as WARNING_THRESHOLDS
-from gridgov.warning.enums import Colour
-from gridgov.warning.response import REACH as WARNING_REACH
-from gridgov.warning.service import WarningService
-from gridgov.warning.transfer import WarningTransfer
+from gridgov.sensing import cli as sensing_cli
 
 app = typer.Typer(help="gridgov 基层智治平台", no_args_is_help=True)
-import_app = typer.Typer(help="Import data (导入)", no_args_is_help=True)
-export_app = typer.Typer(help="Export data (导出)", no_args_is_help=True)
-user_app = typer.Typer(help="Accounts (账号)", no_args_is_help=True)
-simulate_app = typer.Typer(help="Simulations (模拟)", no_args_is_help=True)
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
-app.add_typer(user_app, name="user")
-report_app = typer.Typer(help="Reports (报告)", no_args_is_help=True)
-app.add_typer(report_app, name="report")
-app.add_typer(simulate_app, name="simulate")
-console = Console()
-CLI_ACTOR = Actor(None, f"cli:{os.environ.get('USER', 'operator')}")
-STORM_GATEWAY = "storm-gateway"
-"""The gateway account ``simulate storm`` publishes as on the embedded broker."""
+groups = Groups(app)
+MODULES = enabled(get_settings().modules)
 
 
-def _database(*, audited: bool = True) -> Database:
-    """The configured database; what a command writes is audited (as ``CLI_ACTOR`` where the command says
-    so). The demo's synthetic county is seed data and is not."""
+def _open(audited: bool) -> Database:
+    """The configured database, migrated to the heads of the core and the enabled modules; what a command
+    writes is audited (as ``CLI_ACTOR`` where the command says so). The demo's synthetic county is seed data
+    and is not."""
     if audited:
         install_audit()
-    return Database.from_url(get_settings().database_url)
-
-
-def _migrated(*, audited: bool = True) -> Database:
-    database = _database(audited=audited)
-    upgrade(database.engine)
+    database = Database.from_url(get_settings().database_url)
+    upgrade(database.engine, modules=MODULES)
     return database
 
 
-def _fail(message: str) -> None:
-    console.print(f"[red]✗[/red] {message}")
-    raise typer.Exit(1)
+set_opener(_open)
 
 
 @app.command()
 def init() -> None:
     """Create or migrate the database to the latest schema (创建/升级数据库)."""
-    database = _migrated()
+    database = migrated()
     console.print(f"[green]✓[/green] database ready: {database.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -113,8 +85,11 @@ def _build_demo(database: Database, seed: int) -> bool:
 
             summary = build(session, seed=seed, progress=progress)
             save_taxonomy(session, default_taxonomy())
-            bar.update(task, description="地灾防范区与雨量站 (hazard zones and rain gauges)")
-            hazard = build_hazard(session, seed=seed)
+            figures: dict[str, object] = {}
+            for module in MODULES:
+                if module.demo is not None:
+                    bar.update(task, description=module.title)
+                    figures |= module.demo(session, seed)
             bar.update(task, description="案件历史 (six months of cases)")
             history = build_history(session, default_taxonomy(), now=utcnow(), seed=seed)
             bar.update(task, description="月度评价与红黄旗 (monthly flags)")
@@ -122,7 +97,7 @@ def _build_demo(database: Database, seed: int) -> bool:
     table = Table(title="富阳区 (330111) 演示县 — real outline, names and codes; synthetic polygons and people")
     for key in ("townships", "villages", "grids", "units", "people", "responsible", "grid_members"):
         table.add_row(key, str(getattr(summary, key)))
-    for key, value in hazard.__dict__.items():
+    for key, value in figures.items():
         table.add_row(key, str(value))
     table.add_row("cases (history)", f"{history.cases} ({history.open} open, {history.events} events)")
     table.add_row("flags (红旗/黄旗)", f"{flags} over {history.months} months")
@@ -138,7 +113,7 @@ def demo(
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after building")] = True,
 ) -> None:
     """Build the demo county (Fuyang 富阳区) if the database is empty, then serve it (演示)."""
-    database = _migrated(audited=False)
+    database = migrated(audited=False)
     if not _build_demo(database, seed):
         console.print("demo county already present; serving it")
     database.engine.dispose()
@@ -162,232 +137,69 @@ def serve(
     uvicorn.run("gridgov.asgi:app", host=host, port=port, workers=workers, log_level="warning")
 
 
-def _report_import_error(exc: AppError) -> None:
-    if isinstance(exc, ImportFailed):
-        table = Table(title="导入失败，未写入任何数据 (import rejected, nothing written)")
-        for column in ("sheet", "row", "column", "message"):
-            table.add_column(column)
-        for error in exc.errors:
-            table.add_row(error.sheet, str(error.row), error.column, error.message)
-        console.print(table)
-        raise typer.Exit(1)
-    _fail(exc.message)
+config_app = groups.group("config")
 
 
-@import_app.command("org")
-def import_org(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx (组织/单位/人员) or .csv")],
-    sheet: Annotated[str | None, typer.Option(help="For CSV: org, units or people")] = None,
-) -> None:
-    """Import the org tree, units and people; all or nothing (导入组织、单位、人员)."""
-    database = _migrated()
-    try:
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            with console.status("导入中 (importing)…"):
-                summary = OrgTransfer(session).import_file(file.read_bytes(), file.name, sheet)
-    except AppError as exc:
-        _report_import_error(exc)
-        return
-    console.print(f"[green]✓[/green] {summary}")
-
-
-@import_app.command("boundaries")
-def import_geojson(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection")],
-    code_property: Annotated[str, typer.Option(help="Feature property holding the node code")] = "code",
-) -> None:
-    """Import node boundaries from GeoJSON (导入边界)."""
-    database = _migrated()
-    try:
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            count = import_boundaries(session, json.loads(file.read_text("utf-8")), code_property)
-    except AppError as exc:
-        _fail(exc.message)
-        return
-    console.print(f"[green]✓[/green] {count} boundaries imported")
-
-
-@import_app.command("taxonomy")
-def import_taxonomy(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="taxonomy .yaml")]) -> None:
-    """Load the case taxonomy (案件分类与处置标准) from YAML; all or nothing."""
-    database = _migrated()
-    try:
-        taxonomy = parse_taxonomy(file.read_text("utf-8"))
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            count = save_taxonomy(session, taxonomy)
-    except AppError as exc:
-        _fail(exc.message)
-        return
-    console.print(f"[green]✓[/green] {count} categories active")
-
-
-@import_app.command("holidays")
-def import_holidays(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: 日期,类型(休/班),名称")],
-) -> None:
-    """Load a year's holidays and adjusted working days from the State Council's notice (节假日安排)."""
-    rows = []
-    for number, line in enumerate(file.read_text("utf-8-sig").splitlines(), start=1):
-        cells = [c.strip() for c in line.split(",")]
-        if not cells[0] or cells[0] in ("日期", "date"):
-            continue
-        try:
-            day = date.fromisoformat(cells[0])
-        except ValueError:
-            _fail(f"第{number}行 A列: 日期应为YYYY-MM-DD (row {number}, column A: not a date)")
-            return
-        kind = cells[1] if len(cells) > 1 else ""
-        if kind not in ("休", "班", "off", "work"):
-            _fail(f"第{number}行 B列: 类型应为 休 或 班 (row {number}, column B: 休/班)")
-            return
-        rows.append((day, kind in ("班", "work"), cells[2] if len(cells) > 2 else ""))
-    database = _migrated()
-    with database.session() as session:
-        set_actor(session, CLI_ACTOR)
-        count = load_holidays(session, rows)
-    console.print(f"[green]✓[/green] {count} days loaded")
-
-
-@import_app.command("readings")
-def import_readings_csv(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: station,property,time,value,unit")],
-    all_or_nothing: Annotated[
-        bool, typer.Option("--all-or-nothing", help="Refuse the whole file when any row is bad")
-    ] = False,
-) -> None:
-    """Import sensor readings from CSV (导入监测数据): good rows stored, bad rows dead-lettered and listed."""
-    from gridgov.kit.time import utcnow
-    from gridgov.sensing.transfer import import_readings
-
-    database = _migrated()
-    try:
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            summary = import_readings(
-                session,
-                file.read_bytes(),
-                file.name,
-                clock=utcnow,
-                zone=get_settings().timezone,
-                all_or_nothing=all_or_nothing,
-            )
-    except AppError as exc:
-        _report_import_error(exc)
-        return
-    if summary.errors:
-        table = Table(title=f"{len(summary.errors)} 行未导入，已记入死信 (rows refused, dead-lettered)")
-        for column in ("row", "column", "message"):
-            table.add_column(column)
-        for error in summary.errors[:200]:
-            table.add_row(str(error.row), error.column, error.message)
-        console.print(table)
-    console.print(
-        f"[green]✓[/green] {summary.rows} rows: {summary.accepted} stored, {summary.duplicate} repeats counted, "
-        f"{len(summary.errors)} refused"
-    )
-    if summary.errors:
-        raise typer.Exit(2)
-
-
-@import_app.command("zones")
-def import_zones(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx (防范区/受威胁户/责任人)")],
-) -> None:
-    """Import geo-hazard risk zones, threatened households and responsible people; all or nothing (导入防范区)."""
-    database = _migrated()
-    try:
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            summary = WarningTransfer(session).import_xlsx(file.read_bytes())
-            count = WarningService(session).assign_nearest_gauges(k=2)
-    except AppError as exc:
-        _report_import_error(exc)
-        return
-    console.print(f"[green]✓[/green] {summary}; {count} zone–gauge assignments")
-
-
-@export_app.command("zones")
-def export_zones(file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .xlsx")]) -> None:
-    """Export risk zones, threatened households and responsible people, for editing and re-import (导出防范区)."""
-    database = _migrated()
-    with database.session() as session:
-        file.write_bytes(WarningTransfer(session).export_xlsx())
-    console.print(f"[green]✓[/green] wrote {file}")
-
-
-@export_app.command("taxonomy")
-def export_taxonomy(file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .yaml")]) -> None:
-    """Write the case taxonomy in use as YAML (导出案件分类)."""
-    database = _migrated()
-    with database.session() as session:
-        file.write_text(taxonomy_yaml(load_taxonomy(session)), "utf-8")
-    console.print(f"[green]✓[/green] wrote {file}")
-
-
-CONFIG_DOCUMENTS: dict[str, DocumentKind[Any]] = {
-    kind.key: kind
-    for kind in (ROUTING, ESCALATION, WARNING_THRESHOLDS, WARNING_POLICY, WARNING_REACH, *EVALUATION_DOCUMENTS)
-}
+def _documents() -> dict[str, DocumentKind[Any]]:
+    return core.documents(MODULES)
 
 
 def _config_kind(key: str) -> DocumentKind[Any]:
-    kind = CONFIG_DOCUMENTS.get(key)
+    kind = _documents().get(key)
     if kind is None:
-        _fail(f"未知的配置 {key} (unknown document; known: {', '.join(sorted(CONFIG_DOCUMENTS))})")
+        fail(f"未知的配置 {key} (unknown document; known: {', '.join(sorted(_documents()))})")
         raise typer.Exit(1)
     return kind
 
 
-@import_app.command("config")
+@config_app.command("list")
+def config_list() -> None:
+    """Every configuration document of the core and the enabled modules: key, schema, whether edited (配置清单)."""
+    database = migrated(audited=False)
+    table = Table(title="配置文档 (configuration documents)")
+    for column in ("key", "schema", "default", "in use"):
+        table.add_column(column)
+    with database.session() as session:
+        from gridgov.configdata.repository import ConfigRepository
+
+        repo = ConfigRepository(session)
+        for key, kind in sorted(_documents().items()):
+            version = repo.version(key)
+            in_use = "default" if version is None else f"edited (v{version})"
+            table.add_row(key, kind.model.__name__, f"{kind.package}:{kind.filename}", in_use)
+    console.print(table)
+
+
 def import_config(
     key: Annotated[str, typer.Argument(help="Document key, e.g. case.routing")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".yaml")],
 ) -> None:
     """Load a configuration document (e.g. the case routing rules 派遣规则) from YAML; validated first."""
     kind = _config_kind(key)
-    database = _migrated()
+    database = migrated()
     try:
         with database.session() as session:
             set_actor(session, CLI_ACTOR)
             save_document(session, kind, yaml.safe_load(file.read_text("utf-8")))
     except (AppError, yaml.YAMLError) as exc:
-        _fail(exc.message if isinstance(exc, AppError) else f"YAML: {exc}")
+        fail(exc.message if isinstance(exc, AppError) else f"YAML: {exc}")
         return
     console.print(f"[green]✓[/green] {key} loaded")
 
 
-@export_app.command("config")
 def export_config(
     key: Annotated[str, typer.Argument(help="Document key, e.g. case.routing")],
     file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .yaml")],
 ) -> None:
     """Write a configuration document in use (the database's edit, else the shipped default) as YAML."""
     kind = _config_kind(key)
-    database = _migrated()
+    database = migrated()
     with database.session() as session:
         document = load_document(session, kind)
     file.write_text(yaml.safe_dump(document.model_dump(mode="json"), allow_unicode=True, sort_keys=False), "utf-8")
     console.print(f"[green]✓[/green] wrote {file}")
 
 
-@export_app.command("org")
-def export_org(
-    file: Annotated[Path, typer.Argument(dir_okay=False, help="Output .xlsx or .csv")],
-    sheet: Annotated[str, typer.Option(help="For CSV: org, units or people")] = "org",
-) -> None:
-    """Export the org tree, units and people (导出)."""
-    database = _migrated()
-    with database.session() as session:
-        transfer = OrgTransfer(session)
-        data = transfer.export_csv(sheet) if file.suffix.lower() == ".csv" else transfer.export_xlsx()
-    file.write_bytes(data)
-    console.print(f"[green]✓[/green] wrote {file} ({len(data):,} bytes)")
-
-
-@user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument()],
     name: Annotated[str, typer.Option(help="Person's name (姓名)")],
@@ -396,7 +208,7 @@ def user_add(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create a person with a login (创建账号)."""
-    database = _migrated()
+    database = migrated()
     grants = []
     for item in role:
         role_name, _, node_code = item.partition("@")
@@ -411,7 +223,7 @@ def user_add(
                 nodes = repo.nodes_by_codes([g.node_code for g in data.roles])
                 missing = [g.node_code for g in data.roles if g.node_code not in nodes]
                 if missing:
-                    _fail(f"unknown node {missing[0]}")
+                    fail(f"unknown node {missing[0]}")
                 person = Person(
                     name=data.name,
                     phone=data.phone,
@@ -421,398 +233,22 @@ def user_add(
                 session.flush()
             AuthService(session, get_settings()).create_account(person, username, password)
     except AppError as exc:
-        _fail(exc.message)
+        fail(exc.message)
         return
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     console.print(f"[green]✓[/green] account {username} created")
 
 
-@simulate_app.command("storm")
-def simulate_storm(
-    seed: Annotated[int, typer.Option(help="Seed of the storm (随机种子)")] = 2019,
-    hours: Annotated[int, typer.Option(min=1, max=48, help="Duration of the storm in hours (历时)")] = 12,
-    fast: Annotated[
-        bool, typer.Option("--fast", help="Backdated replay in under a minute instead of real time (快放)")
-    ] = False,
-    seconds: Annotated[float, typer.Option(min=1, max=240, help="Length of the --fast replay in seconds")] = 45.0,
-    broker: Annotated[
-        str | None, typer.Option(help="MQTT broker URL; default: the server's (mqtt_url or the embedded broker)")
-    ] = None,
-    http: Annotated[str | None, typer.Option(help="Send through the HTTP batch API of this server instead")] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            help="Gateway API token (api_client or admin): the bearer token for --http, the MQTT password for the "
-            "embedded broker; default for the embedded broker: a one-day token of the storm-gateway account"
-        ),
-    ] = None,
-    username: Annotated[
-        str | None, typer.Option(help="MQTT user name: the token's account (default: looked up from the token)")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the expected colour per zone; send nothing")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: the expectation as JSON")] = False,
-    block_minutes: Annotated[int, typer.Option(min=5, max=720, help="--fast: minutes of record per message")] = 60,
-) -> None:
-    """Drive a seeded typhoon over the county's rain gauges (模拟台风): readings every 5 minutes per gauge over
-    MQTT (QoS 1) or the HTTP batch API, in real time or as a backdated --fast replay."""
-    if http and not token and not dry_run:
-        _fail("--http 需要 --token (a gateway token is required)")
-    settings = get_settings()
-    database = _migrated()
-    with database.session() as session:
-        network = sim.load_network(session)
-        thresholds = load_document(session, WARNING_THRESHOLDS)
-    database.engine.dispose()
-    if not network.gauges or not network.zones:
-        _fail("数据库中没有雨量站或风险防范区 (no rain gauges or risk zones; run gridgov demo first)")
-    now = datetime.now(UTC).replace(microsecond=0)
-    storm = sim.storm_for(network.gauges, seed, hours)
-    end = now if fast else now + timedelta(hours=hours)
-    series = sim.readings(storm, network.gauges, end)
-    expected = sim.expected_colours(series, network.zones, thresholds, peak=not fast)
-    counts = sim.colour_counts(expected)
-    if as_json:  # the JSON alone on stdout; progress and summary go to stderr
-        typer.echo(json.dumps(_storm_json(storm, series, expected, counts, fast), ensure_ascii=False, indent=1))
-        if dry_run:
-            return
-    else:
-        _print_storm(storm, series, expected, counts, fast, detail=dry_run)
-    if dry_run:
-        return
-    waves = (
-        sim.fast_waves(series.steps, seconds, max(1, block_minutes // sim.STEP_MINUTES))
-        if fast
-        else sim.realtime_waves(series, now)
-    )
-    out = Console(stderr=True) if as_json else console
-    if http:
-        _send_http(out, series, waves, http, token or "")
-    else:
-        url = broker or settings.mqtt_url or f"mqtt://{settings.mqtt_embedded_bind}"
-        login = _mqtt_login(settings, url, username, token)
-        _send_mqtt(out, series, waves, url, settings.mqtt_topic_prefix, network.county, login)
-
-
-def _mqtt_login(settings: Settings, url: str, username: str | None, token: str | None) -> tuple[str, str] | None:
-    """The gateway credentials to publish with: the given token (its account's user name looked up when not
-    given); else, towards the embedded broker with authentication on, a fresh token of ``storm-gateway``;
-    else none (the URL's, if any)."""
-    if token:
-        if username:
-            return username, token
-        database = _migrated()
-        with database.session() as session:
-            found = AuthService(session, settings).principal_from_token(token)
-        database.engine.dispose()
-        if found is None:
-            _fail("令牌无效或已过期，或请用 --username 指定账号 (unknown token here; give --username)")
-        assert found is not None
-        return found[0].username, token
-    embedded = not settings.mqtt_url and url == f"mqtt://{settings.mqtt_embedded_bind}"
-    if not (embedded and settings.mqtt_embedded_auth):
-        return None
-    database = _migrated()
-    with database.session() as session:
-        set_actor(session, CLI_ACTOR)
-        # ask for the write lock first: the running server may be writing hard
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        issued = issue_gateway_token(session, settings, STORM_GATEWAY, "台风模拟网关")
-    database.engine.dispose()
-    return STORM_GATEWAY, issued
-
-
-def _storm_json(
-    storm: sim.Storm, series: sim.RainSeries, expected: list[sim.ZoneExpectation], counts: dict[str, int], fast: bool
-) -> dict[str, Any]:
-    start_lon, start_lat = storm.eye_lonlat(0.0)
-    end_lon, end_lat = storm.eye_lonlat(float(storm.hours))
-    return {
-        "seed": storm.seed,
-        "mode": "fast" if fast else "realtime",
-        "expectation": "end" if fast else "peak",
-        "start": series.times[0].isoformat(),
-        "end": series.times[-1].isoformat(),
-        "steps": series.steps,
-        "gauges": len(series.codes),
-        "track": [[round(start_lon, 4), round(start_lat, 4)], [round(end_lon, 4), round(end_lat, 4)]],
-        "heading_deg": round(storm.heading_deg, 1),
-        "speed_km_h": round(storm.speed_km_h, 1),
-        "max_total_mm": float(series.totals_mm().max()),
-        "counts": counts,
-        "zones": [
-            {
-                "code": e.code,
-                "name": e.name,
-                "level": e.level,
-                "colour": e.colour.value if e.colour else None,
-                "measure": e.measure,
-                "value_mm": e.value_mm,
-                "threshold_mm": e.threshold_mm,
-                "gauge": e.gauge,
-                "at": e.at.isoformat() if e.at else None,
-            }
-            for e in expected
-        ],
-    }
-
-
-def _print_storm(
-    storm: sim.Storm,
-    series: sim.RainSeries,
-    expected: list[sim.ZoneExpectation],
-    counts: dict[str, int],
-    fast: bool,
-    *,
-    detail: bool,
-) -> None:
-    zone_name = get_settings().timezone
-    start_lon, start_lat = storm.eye_lonlat(0.0)
-    end_lon, end_lat = storm.eye_lonlat(float(storm.hours))
-    local = ZoneInfo(zone_name)
-    console.print(
-        f"[bold]模拟台风[/bold] (seed {storm.seed}): {storm.hours} 小时, 台风眼 ({start_lon:.3f}, {start_lat:.3f}) → "
-        f"({end_lon:.3f}, {end_lat:.3f}), 移向 {storm.heading_deg:.0f}°, {storm.speed_km_h:.1f} km/h; "
-        f"{len(series.codes)} 个雨量站每5分钟一条, 单站最大累计 {series.totals_mm().max():.1f} mm"
-    )
-    console.print(
-        f"降雨时段 (phenomenon times) {series.times[0].astimezone(local):%Y-%m-%d %H:%M} – "
-        f"{series.times[-1].astimezone(local):%Y-%m-%d %H:%M} ({zone_name})"
-        + (" — 回溯至现在结束 (backdated to end now: the server judges totals with its own clock)" if fast else "")
-    )
-    if detail:
-        table = Table(title="预计预警 (expected colour per zone" + (", as of the end)" if fast else ", peak)"))
-        for column in ("防范区 zone", "名称 name", "管理等级 level", "颜色 colour", "触发 trigger", "雨量站 gauge"):
-            table.add_column(column)
-        ranked = sorted(
-            ((e, e.colour) for e in expected if e.colour is not None), key=lambda p: (-p[1].rank, p[0].code)
-        )
-        for e, colour in ranked:
-            trigger = f"{e.measure} {e.value_mm or 0:.1f} ≥ {e.threshold_mm or 0:.0f} mm"
-            table.add_row(e.code, e.name, str(e.level), colour.label, trigger, e.gauge or "")
-        console.print(table)
-    summary = "、".join(
-        f"{Colour(key).label} {value}" if key != "none" else f"无预警 {value}" for key, value in counts.items()
-    )
-    console.print(f"预计 (expected, {'end of storm' if fast else 'peak'}): {summary} (zones)")
-
-
-def _progress(out: Console) -> Progress:
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    return Progress(*columns, console=out)
-
-
-def _send_mqtt(
-    out: Console,
-    series: sim.RainSeries,
-    waves: list[sim.Wave],
-    url: str,
-    prefix: str,
-    county: str,
-    login: tuple[str, str] | None,
-) -> None:
-    username, password = login or (None, None)
-    try:
-        sender = sim.MqttSender(url, f"gridgov-storm-{os.getpid()}", username=username, password=password)
-    except ConnectionError as exc:
-        _fail(str(exc))
-        return
-
-    def send(wave: sim.Wave) -> None:
-        for topic, payload in sim.mqtt_messages(series, wave, prefix, county):
-            sender.send(topic, payload, len(wave.steps))
-
-    with _progress(out) as bar:
-        task = bar.add_task(f"MQTT {url} 发布中 (publishing)", total=len(waves))
-        sim.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
-    acknowledged = sender.close()
-    stats = sender.stats
-    out.print(
-        f"[green]✓[/green] 已发布 {stats.messages:,} 条消息 / {stats.readings:,} 条读数 (QoS 1), "
-        f"服务器已确认 {acknowledged:,} 条 (published, acknowledged by the broker)"
-    )
-    if acknowledged < stats.messages:
-        _fail(f"{stats.messages - acknowledged} 条消息未获确认 (not acknowledged)")
-
-
-def _send_http(out: Console, series: sim.RainSeries, waves: list[sim.Wave], url: str, token: str) -> None:
-    sender = sim.HttpSender(url, token)
-
-    def send(wave: sim.Wave) -> None:
-        for body in sim.http_bodies(series, wave):
-            sender.send(body)
-
-    with _progress(out) as bar:
-        task = bar.add_task(f"HTTP {url} 上传中 (posting)", total=len(waves))
-        try:
-            sim.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
-        except ConnectionError as exc:
-            _fail(str(exc))
-    stats = sender.stats
-    out.print(
-        f"[green]✓[/green] 已上传 {stats.readings:,} 条读数 ({stats.messages} 批): 入库 {stats.accepted:,}, "
-        f"重复 {stats.duplicate:,}, 死信 {stats.refused:,} (accepted, repeats, dead-lettered)"
-    )
-    if stats.refused:
-        raise typer.Exit(2)
-
-
-@app.command()
-def hindcast(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: station,time,mm")],
-    events: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="CSV: zone,date of landslides (灾情)")
-    ] = None,
-    zones: Annotated[
-        Path | None,
-        typer.Option(exists=True, dir_okay=False, help="CSV: zone,level,gauge[,rank][,name]; default: the database"),
-    ] = None,
-    thresholds: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="Thresholds YAML; default: the database's")
-    ] = None,
-    step_minutes: Annotated[int | None, typer.Option(min=1, max=60, help="Grid step; default: from the data")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON")] = False,
-) -> None:
-    """Replay a rainfall record through the thresholds (回算): warnings per colour per year, and with --events
-    hits, misses and false alarms. Reads zones and thresholds; writes nothing."""
-    zone_name = get_settings().timezone
-    rain, errors = hc.parse_rainfall(file.read_bytes(), zone_name)
-    _row_errors(file.name, errors)
-    config = WARNING_THRESHOLDS.default()
-    lifecycle = WARNING_POLICY.default().lifecycle
-    if zones is not None:
-        sites, errors = hc.parse_zones(zones.read_bytes())
-        _row_errors(zones.name, errors)
-    else:
-        database = _migrated()
-        with database.session() as session:
-            sites = list(sim.load_network(session).zones)
-            config = load_document(session, WARNING_THRESHOLDS)
-            lifecycle = load_document(session, WARNING_POLICY).lifecycle
-        database.engine.dispose()
-    if thresholds is not None:
-        try:
-            config = parse_document(WARNING_THRESHOLDS, yaml.safe_load(thresholds.read_text("utf-8")))
-        except (AppError, yaml.YAMLError) as exc:
-            _fail(exc.message if isinstance(exc, AppError) else f"YAML: {exc}")
-    landslides: list[hc.Event] = []
-    if events is not None:
-        landslides, errors = hc.parse_events(events.read_bytes())
-        _row_errors(events.name, errors)
-    try:
-        result = hc.replay(rain, sites, config, lifecycle, step_minutes=step_minutes)
-    except ValueError as exc:
-        _fail(str(exc))
-        return
-    years = hc.per_year(result, zone_name)
-    verification = hc.verify(result, landslides, [z.code for z in sites], zone_name) if events else None
-    if as_json:
-        typer.echo(json.dumps(hc.report_json(result, years, verification, zone_name), ensure_ascii=False, indent=1))
-        return
-    _print_hindcast(result, years, verification, zone_name, calibrated=config.calibrated)
-
-
-def _row_errors(name: str, errors: list[hc.RowError]) -> None:
-    if not errors:
-        return
-    table = Table(title=f"{name}: {len(errors)} 行有误，未回算 (rows refused; nothing replayed)")
-    for column in ("row", "column", "message"):
-        table.add_column(column)
-    for error in errors[:50]:
-        table.add_row(str(error.row), error.column, error.message)
-    console.print(table)
-    raise typer.Exit(1)
-
-
-def _print_hindcast(
-    result: hc.Hindcast,
-    years: dict[int, dict[str, int]],
-    verification: hc.Verification | None,
-    zone_name: str,
-    *,
-    calibrated: bool,
-) -> None:
-    local = ZoneInfo(zone_name)
-    if result.first is None or result.last is None:
-        _fail("记录中没有防范区所用雨量站的读数 (no readings of a gauge any zone uses)")
-        return
-    console.print(
-        f"回算 (hindcast): {result.readings:,} 条读数, {result.zones} 个防范区, 步长 {result.step_minutes} 分钟, "
-        f"{result.first.astimezone(local):%Y-%m-%d %H:%M} – {result.last.astimezone(local):%Y-%m-%d %H:%M}"
-        + ("" if calibrated else " (阈值为默认值，待率定 thresholds not calibrated)")
-    )
-    if result.without_data:
-        console.print(
-            f"无数据的防范区 (zones without data) {len(result.without_data)}: {', '.join(result.without_data[:10])}"
-        )
-    if result.ignored_stations:
-        console.print(f"未被使用的雨量站 (stations no zone uses): {', '.join(result.ignored_stations[:10])}")
-    table = Table(title="预警次数 (warnings per year, by highest colour)")
-    for column in ("年份 year", "红色 red", "橙色 orange", "黄色 yellow", "蓝色 blue", "合计 total"):
-        table.add_column(column, justify="right")
-    for year, counts in years.items():
-        table.add_row(
-            str(year), *(str(counts[c]) for c in ("red", "orange", "yellow", "blue")), str(sum(counts.values()))
-        )
-    if years:
-        n = len(years)
-        means = [sum(y[c] for y in years.values()) / n for c in ("red", "orange", "yellow", "blue")]
-        table.add_row("年均 per year", *(f"{m:.1f}" for m in means), f"{sum(means):.1f}")
-    console.print(table)
-    if verification is None:
-        return
-    v = verification
-    hit_colours = "、".join(
-        f"{Colour(c).label} {sum(1 for e in v.events if e.colour == Colour(c))}" for c in ("red", "orange", "yellow")
-    )
-    scores = Table(title="检验 (verification: warnings of yellow and above, event day ± 1 day)")
-    for column in ("项目 item", "数值 value"):
-        scores.add_column(column)
-    scores.add_row("灾情事件 events scored", str(len(v.events)))
-    scores.add_row("命中 hits", f"{v.hits} ({hit_colours})")
-    scores.add_row("漏报 misses", str(v.misses))
-    scores.add_row("预警 warnings ≥ yellow", str(v.warnings))
-    scores.add_row("空报 false alarms", str(len(v.false_alarms)))
-    for label, value in (("命中率 POD", v.pod), ("空报率 FAR", v.far), ("临界成功指数 CSI", v.csi)):
-        scores.add_row(label, "—" if value is None else f"{value:.3f}")
-    if v.outside:
-        scores.add_row("记录之外 outside the record", str(len(v.outside)))
-    if v.unknown_zone:
-        scores.add_row("未知防范区 unknown zones", ", ".join(sorted({e.zone for e in v.unknown_zone}))[:200])
-    console.print(scores)
-    misses = [e.event for e in v.events if not e.hit]
-    if misses:
-        console.print("漏报 (misses): " + "、".join(f"{e.zone} {e.day}" for e in misses[:50]))
-    if v.false_alarms:
-        console.print(
-            "空报 (false alarms): "
-            + "、".join(
-                f"{w.zone} {w.issued_at.astimezone(local):%Y-%m-%d} {w.peak.label}" for w in v.false_alarms[:50]
-            )
-        )
-
-
-@report_app.command("evaluation")
-def report_evaluation(
-    month: Annotated[str, typer.Option(help="YYYY-MM (also YYYY-Qn or YYYY)")],
-    out: Annotated[Path, typer.Option(dir_okay=False, help="FILE.pdf or FILE.xlsx")],
-    township: Annotated[str | None, typer.Option(help="Only this township's part (乡镇代码)")] = None,
-) -> None:
-    """Monthly evaluation report of the county and its townships, PDF or XLSX (月度综合评价报告)."""
-    from gridgov.evaluation.tasks import write_report
-
-    if out.suffix.lower() not in (".pdf", ".xlsx"):
-        _fail("--out 须为 .pdf 或 .xlsx (the output must be .pdf or .xlsx)")
-    database = _migrated()
-    try:
-        size = write_report(database, month, out, township)
-    except (AppError, ValueError) as exc:
-        _fail(exc.message if isinstance(exc, AppError) else str(exc))
-        return
-    console.print(f"[green]✓[/green] wrote {out} ({size:,} bytes)")
+for _package in (org_cli, geo_cli, case_cli, sensing_cli, evaluation_cli):
+    _package.register(groups)
+groups.group("import").command("config")(import_config)
+groups.group("export").command("config")(export_config)
+groups.group("user").command("add")(user_add)
+for _module in MODULES:
+    if _module.cli is not None:
+        _module.cli(groups)
 
 
 if __name__ == "__main__":

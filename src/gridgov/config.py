@@ -27,12 +27,21 @@ class Settings(BaseSettings):
         default="sqlite:///./var/gridgov.db",
         description="SQLAlchemy URL; sqlite:///path (default, WAL) or postgresql+psycopg://…",
     )
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        default="normal",
+        description="SQLite fsync: normal (WAL; a commit survives a process crash, the last ones may not survive a "
+        "power cut) or full (fsync at every commit: survives a power cut too, slower writes).",
+    )
     secret_key: str = Field(
         default="",
         description="Signs session cookies, 叫应 links and the embedded broker's internal credential; required in "
         "production; unset elsewhere = a random key kept in <data_dir>/secret_key (created on first start, mode 0600).",
     )
     session_hours: int = Field(default=12, description="Browser session lifetime.")
+    modules: str | None = Field(
+        default=None,
+        description="Enabled modules, comma-separated (e.g. warning); unset or * = all installed; none = core only.",
+    )
     cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")
     default_locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = Field(default="Asia/Shanghai", description="Zone for screens and reports.")
@@ -113,7 +122,21 @@ class Settings(BaseSettings):
     )
     mqtt_client_id: str = Field(
         default="gridgov-ingest",
-        description="Fixed client id of this process's persistent MQTT session; each process needs its own.",
+        description="Client id of the persistent MQTT session; the processes sharing data_dir take it in turn as "
+        "<id>, <id>-1, <id>-2 … (one each); give every host its own.",
+    )
+    mqtt_max_packet_bytes: int = Field(
+        default=262_144, ge=4096, description="Embedded broker: largest MQTT packet accepted (larger: disconnected)."
+    )
+    mqtt_max_unauthenticated: int = Field(
+        default=100, ge=1, description="Embedded broker: connections waiting for their CONNACK at once (more: closed)."
+    )
+    mqtt_max_sessions: int = Field(default=10_000, ge=1, description="Embedded broker: most sessions kept at once.")
+    mqtt_recheck_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Embedded broker: how often the tokens of connected gateways are re-checked (revoked, expired, "
+        "deactivated: disconnected); 0 = only at connection.",
     )
     mqtt_shared_group: str = Field(
         default="gridgov", description="Shared-subscription group ($share/<group>/…): each reading consumed once."

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from functools import partial
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -18,44 +17,22 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gridgov import __version__
-from gridgov.audit import api as audit_api
+from gridgov import __version__, core
 from gridgov.audit.recorder import install as install_audit
-from gridgov.auth import api as auth_api
-from gridgov.auth import pages as auth_pages
 from gridgov.auth.cache import PrincipalCache
-from gridgov.case import api as case_api
-from gridgov.case import open311
-from gridgov.case import pages as case_pages
 from gridgov.case.calendar import WorkCalendar
-from gridgov.case.tasks import sweep
 from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
-from gridgov.evaluation import api as evaluation_api
-from gridgov.evaluation import pages as evaluation_pages
-from gridgov.evaluation import records_api as evaluation_records
-from gridgov.evaluation.tasks import catch_up_facts, monthly_run
-from gridgov.geo import api as geo_api
+from gridgov.evaluation.providers import Indicators
 from gridgov.kit.periodic import Periodic
 from gridgov.kit.time import utcnow
 from gridgov.kit.writer import BatchWriter
 from gridgov.logging import configure as configure_logging
 from gridgov.metrics import MetricsMiddleware, metrics_response
-from gridgov.notify import api as notify_api
-from gridgov.notify import pages as notify_pages
+from gridgov.module import Module, activate, enabled
 from gridgov.notify.channels import senders_from_settings
-from gridgov.notify.tasks import deliver_queued, escalate_alerts
-from gridgov.org import api as org_api
-from gridgov.org import pages as org_pages
-from gridgov.org import transfer_api
-from gridgov.sensing import api as sensing_api
-from gridgov.sensing import sensorthings
 from gridgov.sensing.runtime import SensingRuntime
-from gridgov.warning import api as warning_api
-from gridgov.warning import pages as warning_pages
-from gridgov.warning.tasks import WAKE_FLOOR, WarningEvaluator
-from gridgov.web import pages as shell_pages
 from gridgov.web.security import SecurityMiddleware
 from gridgov.web.templating import render
 
@@ -81,23 +58,10 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _sweep_overdue(app: FastAPI) -> int:
-    return sweep(app.state.db, app.state.clock(), app.state.calendar)
-
-
-def _notify_round(app: FastAPI) -> int:
-    """Escalate unanswered alerts whose time has come, then send what is queued."""
-    settings: Settings = app.state.settings
-    fired = escalate_alerts(app.state.db, app.state.clock(), settings)
-    return fired + deliver_queued(app.state.db, app.state.senders, app.state.clock(), settings)
-
-
-def _monthly_evaluation(app: FastAPI) -> int:
-    """Once a month has ended: its evaluation, flags and reports (one process does it; see evaluation.tasks)."""
-    return monthly_run(app.state.db, app.state.clock())
-
-
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, modules: Sequence[Module] | None = None
+) -> FastAPI:
+    """The application with the core and the enabled modules (``GRIDGOV_MODULES``, or ``modules``)."""
     settings = settings or get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     if settings.generated_secret_file is not None:
@@ -107,23 +71,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             settings.generated_secret_file,
         )
     install_audit()
+    modules = tuple(enabled(settings.modules) if modules is None else modules)
+    activate(modules)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs = []
-        if settings.sweep_seconds > 0:
-            overdue = partial(_sweep_overdue, app)
-            jobs.append(Periodic("overdue-sweep", settings.sweep_seconds, overdue))
-        if settings.sweep_seconds > 0:
-            jobs.append(Periodic("evaluation-monthly", 3600, partial(_monthly_evaluation, app)))
-            jobs.append(Periodic("evaluation-facts", 60, lambda: catch_up_facts(app.state.db, app.state.clock())))
-        if settings.notify_seconds > 0:
-            jobs.append(Periodic("notify", settings.notify_seconds, partial(_notify_round, app)))
-        evaluator = WarningEvaluator(app.state.db, settings, lambda: app.state.clock(), app.state.calendar)
-        if settings.warning_seconds > 0:
-            warning = Periodic("warning", settings.warning_seconds, lambda: len(evaluator.step()), floor=WAKE_FLOOR)
-            app.state.sensing.on_new_readings(warning.wake)  # new readings (any process on PostgreSQL) wake it
-            jobs.append(warning)
+        jobs: list[Periodic] = [*core.jobs(app)]
+        for module in modules:
+            jobs += module.jobs(app) if module.jobs else []
         for job in jobs:
             job.start()
         await app.state.sensing.start()
@@ -132,7 +87,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.writer.stop()
         for job in jobs:
             job.stop()
-        evaluator.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -144,7 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = database or Database.from_url(settings.database_url)
+    app.state.db = database or Database.from_url(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     app.state.principals = PrincipalCache(ttl_seconds=settings.auth_cache_seconds)
     app.state.calendar = WorkCalendar(periods=settings.work_periods)
     app.state.sqlite_writer = asyncio.Lock()
@@ -152,6 +106,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.senders = senders_from_settings(settings)
     app.state.clock = utcnow
     app.state.sensing = SensingRuntime(settings, app.state.db, lambda: app.state.clock(), app.state.calendar)
+    app.state.modules = modules
+    app.state.indicators = Indicators([provider for module in modules for provider in module.indicators])
+    app.state.cockpit_counters = {name: count for module in modules for name, count in module.cockpit.items()}
+    app.state.nav = sorted([*core.NAV, *(entry for module in modules for entry in module.nav)], key=lambda e: e.order)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -173,27 +131,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (
-        auth_api,
-        org_api,
-        geo_api,
-        transfer_api,
-        audit_api,
-        case_api,
-        notify_api,
-        sensing_api,
-        sensorthings,
-        warning_api,
-        evaluation_api,
-        evaluation_records,
-    ):
-        api.include_router(module.router)
+    for router in (*core.API, *(router for module in modules for router in module.api)):
+        api.include_router(router)
     app.include_router(api)
-    app.include_router(open311.router)
-    app.include_router(warning_api.public)
-    for module in (shell_pages, auth_pages, org_pages, case_pages, notify_pages, warning_pages, evaluation_pages):
-        app.include_router(module.router)
-    app.include_router(evaluation_records.pages)
+    for router in (*core.ROUTERS, *(router for module in modules for router in module.routers)):
+        app.include_router(router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("gridgov.web").joinpath("static"))),

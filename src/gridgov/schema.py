@@ -1,4 +1,7 @@
-"""Imports every model module so ``Base.metadata`` knows all tables (for Alembic and tests)."""
+"""Imports every model module of the core and of the installed modules, so ``Base.metadata`` knows all tables
+(for Alembic and tests)."""
+
+from importlib import import_module
 
 from gridgov.audit import models as audit_models
 from gridgov.auth import models as auth_models
@@ -6,10 +9,14 @@ from gridgov.case import models as case_models
 from gridgov.configdata import models as configdata_models
 from gridgov.db import Base
 from gridgov.evaluation import models as evaluation_models
+from gridgov.module import installed
 from gridgov.notify import models as notify_models
 from gridgov.org import models as org_models
 from gridgov.sensing import models as sensing_models
-from gridgov.warning import models as warning_models
+
+for _module in installed():
+    for _name in _module.models:
+        import_module(_name)
 
 metadata = Base.metadata
 __all__ = [
@@ -22,5 +29,4 @@ __all__ = [
     "notify_models",
     "org_models",
     "sensing_models",
-    "warning_models",
 ]

@@ -29,7 +29,7 @@ from gridgov.config import Settings, get_settings
 from gridgov.configdata.service import load_document
 from gridgov.db import Database
 from gridgov.demo.builder import build
-from gridgov.demo.hazard import build_hazard
+from gridgov.warning.demo import build_hazard
 from gridgov.kit.principal import system_principal
 from gridgov.main import create_app
 from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep

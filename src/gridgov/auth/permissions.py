@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
 from gridgov.org.enums import Role
 
+_module_permissions: dict[str, str] = {}
+_module_grants: dict[str, set[str]] = {}
+
+
+def add_grants(permissions: Mapping[str, str], grants: Mapping[str, Sequence[str]]) -> None:
+    """A module's permissions and the roles that hold them, merged into the role table."""
+    for role, granted in grants.items():
+        unknown = [p for p in granted if p not in permissions]
+        if unknown:
+            raise RuntimeError(f"grant of undeclared permissions {unknown} to {role}")
+        if role not in {r.value for r in Role}:
+            raise RuntimeError(f"grant to unknown role {role}")
+        _module_grants.setdefault(role, set()).update(granted)
+    _module_permissions.update(permissions)
+    role_permissions.cache_clear()
+    permission_labels.cache_clear()
+
 
 @lru_cache
 def role_permissions() -> dict[str, frozenset[str]]:
     raw = json.loads(resources.files("gridgov.auth").joinpath("data/roles.json").read_text("utf-8"))
-    table = {role: frozenset(perms) for role, perms in raw["roles"].items()}
+    table = {role: frozenset(perms) | _module_grants.get(role, set()) for role, perms in raw["roles"].items()}
     missing = {r.value for r in Role} - table.keys()
     if missing:
         raise RuntimeError(f"roles.json lacks roles: {sorted(missing)}")
@@ -22,7 +40,7 @@ def role_permissions() -> dict[str, frozenset[str]]:
 @lru_cache
 def permission_labels() -> dict[str, str]:
     raw = json.loads(resources.files("gridgov.auth").joinpath("data/roles.json").read_text("utf-8"))
-    return dict(raw["permissions"])
+    return dict(raw["permissions"]) | _module_permissions
 
 
 def permissions_for(roles: frozenset[str]) -> frozenset[str]:

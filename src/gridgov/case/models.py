@@ -32,6 +32,18 @@ class Case(TimestampMixin, Base):
         Index("ix_case_record_state_deadline", "state", "deadline_at"),
         Index("ix_case_record_path", "path"),
         Index("ix_case_record_category_lat", "category_code", "lat"),
+        # open cases per area, state and deadline: the cockpit's and the desk's reads on a large county
+        Index(
+            "ix_case_record_open",
+            "state",
+            "township_code",
+            "category_code",
+            "deadline_at",
+            "overdue_handled_for",
+            "village_code",
+            "grid_code",
+            "path",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +115,8 @@ class CaseEvent(Base):
     """One step of a case's history: the timeline is the audit of the case."""
 
     __tablename__ = "case_event"
+    # events of an action by time: the cockpit's trends
+    __table_args__ = (Index("ix_case_event_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)

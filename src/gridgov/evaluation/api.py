@@ -22,7 +22,8 @@ PERIOD = Query(description="YYYY-MM, YYYY-Qn or YYYY; default: last month", patt
 
 
 def evaluation_service(request: Request, session: SessionDep) -> CockpitService:
-    return CockpitService(session, clock=request.app.state.clock)
+    state = request.app.state
+    return CockpitService(session, clock=state.clock, indicators=state.indicators, counters=state.cockpit_counters)
 
 
 Evaluations = Annotated[CockpitService, Depends(evaluation_service)]
@@ -191,5 +192,6 @@ def cockpit_payload(
     majors = load_taxonomy(service.session).majors
     chosen = parse_period(service, period) if period else None
     county_wide = any(path.count("/") == 1 for path in user.scope_paths)
-    warnings = service.repo.active_warnings() if county_wide else None
+    counter = service.counters.get("warnings")  # a module's active warnings by colour, when one counts them
+    warnings = dict(counter(service.session, user.scope_paths)) if county_wide and counter else None
     return service.cockpit(user, area, chosen, indicator, majors, warnings, with_evaluation=with_evaluation)

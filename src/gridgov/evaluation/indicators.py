@@ -158,8 +158,9 @@ EXCLUDABLE: dict[str, frozenset[str]] = {
 class Rate:
     key: str
     label: str
-    numerator: int
-    denominator: int
+    numerator: float
+    denominator: float
+    """Counts of cases (ints); a module's indicator may measure other quantities."""
     excluded: tuple[str, ...] = field(default=())
     """Counts subtracted from the base denominator under the rule set (e.g. ``deferred``)."""
 

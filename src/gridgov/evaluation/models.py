@@ -1,10 +1,6 @@
 """Tables of the evaluation: the per-case facts the indicators are summed from (kept up to date from the case
 events), the flags awarded each month (their history per unit), the monthly runs (one per period, claimed by
-one process), and the reports they produced.
-
-Also indexes on the case tables that the evaluation's reads need on a large county (events of a period by
-time; events of an action by time, for the trend; open cases per area, state and deadline, for the cockpit);
-they live here because only the evaluation reads the case tables that way."""
+one process), and the reports they produced."""
 
 from __future__ import annotations
 
@@ -14,24 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridgov.case.models import Case, CaseEvent
 from gridgov.db import Base, UTCDateTime
 from gridgov.kit.time import utcnow
 
-CASE_INDEXES = (
-    Index("ix_case_event_action_at", CaseEvent.action, CaseEvent.at),
-    Index(
-        "ix_case_record_open",
-        Case.state,
-        Case.township_code,
-        Case.category_code,
-        Case.deadline_at,
-        Case.overdue_handled_for,
-        Case.village_code,
-        Case.grid_code,
-        Case.path,
-    ),
-)
 NO_CARRY = 0
 """``carry_until`` of a month after which nothing is carried (the case ended closed, cancelled or merged)."""
 OPEN_END = 999912

@@ -575,17 +575,6 @@ class EvaluationRepository:
             counted.append({a: found.get(a, 0) for a in actions})
         return counted
 
-    def active_warnings(self) -> dict[str, int]:
-        """Active warnings by colour (the warning module's table)."""
-        from gridgov.warning.models import WarningRecord
-
-        statement = (
-            select(WarningRecord.colour, func.count())
-            .where(WarningRecord.state == "active")
-            .group_by(WarningRecord.colour)
-        )
-        return {str(colour): int(n) for colour, n in self.session.execute(statement)}
-
 
 class RecordRepository:
     """Queries of the evaluation's own tables (flags, runs, reports)."""

@@ -77,8 +77,8 @@ class Scheme(BaseModel):
             if isinstance(item, DeductionItem):
                 if item.count not in COUNT_LABELS:
                     raise ValueError(f"unknown count {item.count}")
-            elif item.rate not in RATE_BY_KEY:
-                raise ValueError(f"unknown rate {item.rate}")
+            elif item.rate not in RATE_BY_KEY and "." not in item.rate:
+                raise ValueError(f"unknown rate {item.rate} (a module's indicator is named module.key)")
         if self.sample not in COUNT_LABELS:
             raise ValueError(f"unknown sample count {self.sample}")
         return self
@@ -101,7 +101,10 @@ def _item(item: RateItem | ThresholdItem | DeductionItem, rates: Mapping[str, Ra
     if isinstance(item, DeductionItem):
         n = int(getattr(counts, item.count))
         return ItemScore(COUNT_LABELS[item.count], -item.per * n, f"{n}×{item.per:g}")
-    r = rates[item.rate]
+    r = rates.get(item.rate)
+    if r is None:  # a module's indicator with no figure for this unit (or a module not enabled)
+        points = (item.weight if isinstance(item, RateItem) else item.points) if item.when_empty is Empty.full else 0.0
+        return ItemScore(item.rate, points, "无数据 (no figure)")
     value = r.value
     if isinstance(item, RateItem):
         if value is None:

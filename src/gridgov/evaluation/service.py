@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
@@ -18,10 +18,14 @@ from gridgov.errors import InvalidInput, NotFound
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, LevelRule, Peer, Rules
 from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts, Rate, RuleSet, percentile_rank, rates
 from gridgov.evaluation.periods import Period, recent_months
+from gridgov.evaluation.providers import NO_INDICATORS, IndicatorDef, Indicators, Part, Record, display, score_of
 from gridgov.evaluation.repository import LEVEL_COLUMNS, EvaluationRepository, OpenGroup
-from gridgov.evaluation.scoring import Colour, Entry, Scheme, assign_flags, rank, score
+from gridgov.evaluation.scoring import Colour, Entry, FlagRule, Scheme, assign_flags, rank, score
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
+
+CockpitCounter = Callable[[Session, Sequence[str]], Mapping[str, int]]
+"""A module's figures for the cockpit, for the reader's scope (materialised paths)."""
 
 URGENT_KEYS = ("due_close", "closed", "closed_on_time", "deferred", "hung")
 COMPLETE_TTL = 600.0
@@ -111,10 +115,21 @@ def peer_of(unit: UnitFigures, peer: Peer) -> str:
 
 
 class EvaluationService:
-    def __init__(self, session: Session, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        indicators: Indicators = NO_INDICATORS,
+        counters: Mapping[str, CockpitCounter] | None = None,
+    ) -> None:
         self.session = session
         self.repo = EvaluationRepository(session)
         self.clock = clock
+        self.indicators = indicators
+        """The enabled modules' indicator providers."""
+        self.counters = dict(counters or {})
+        """The enabled modules' cockpit counters, by name."""
 
     @property
     def rules_document(self) -> Rules:
@@ -256,9 +271,11 @@ class EvaluationService:
         entries = []
         by_key = {u.key: u for u in units}
         scores: dict[str, float | None] = {}
+        provided = self.provided_rates(scheme, evaluation.period, level)
         for unit in units:
             sample = int(getattr(unit.counts, scheme.sample))
-            scores[unit.key] = score(scheme, unit.rates(rule_set), unit.counts).total if sample > 0 else None
+            rates_ = unit.rates(rule_set) | provided.get(unit.key, {})
+            scores[unit.key] = score(scheme, rates_, unit.counts).total if sample > 0 else None
             entries.append(Entry(unit.key, scores[unit.key], sample, peer_of(unit, rule.peer)))
         ranked = rank(entries, rule.min_sample)
         flags = assign_flags(ranked, rule.flags)
@@ -268,6 +285,82 @@ class EvaluationService:
             if parent is None or by_key[r.key].parent == parent
         ]
         return rows
+
+    def provided_rates(self, scheme: Scheme, period: Period, level: Level) -> dict[str, dict[str, Rate]]:
+        """Area code → the modules' indicators a scheme names, as rates (only what the scheme needs)."""
+        wanted = {getattr(item, "rate", "") for item in scheme.items} & {d.key for d in self.indicators.definitions()}
+        if not wanted:
+            return {}
+        out: dict[str, dict[str, Rate]] = {}
+        for key, areas in self.indicators.figures(self.session, period, level, None).items():
+            if key not in wanted:
+                continue
+            found = self.indicators.get(key)
+            assert found is not None
+            for area, part in areas.items():
+                out.setdefault(area, {})[key] = Rate(
+                    key, found[1].label, _plain(part.numerator), _plain(part.denominator)
+                )
+        return out
+
+    def indicator_ranking(
+        self, key: str, period: Period, level: Level, scope: Sequence[str] | None, parent: str | None = None
+    ) -> tuple[IndicatorDef, list[ProvidedRow]]:
+        """Areas of ``level`` ranked by one module indicator within their peer groups (the level's rule: minimum
+        sample on the denominator, red/yellow flags by rank)."""
+        found = self.indicators.get(key)
+        if found is None:
+            known = ", ".join(d.key for d in self.indicators.definitions()) or "none"
+            raise NotFound(f"未知或未启用的指标 {key} (unknown indicator; enabled: {known})")
+        provider, definition = found
+        if level not in definition.levels:
+            raise InvalidInput(
+                f"{definition.label}没有{level.label}一级的数据 (no figures at this level)", field="level"
+            )
+        areas = provider.figures(self.session, period, level, scope).get(key, {})
+        names = self.repo.nodes(sorted(areas))
+        rule = self.level_rule(level)
+        entries = []
+        for code, part in areas.items():
+            name, _kind, path = names.get(code, (code, "", ""))
+            holder = UnitFigures(level, code, name, _parent_code(path))
+            entries.append(Entry(code, score_of(definition, part), int(part.denominator), peer_of(holder, rule.peer)))
+        ranked = rank(entries, rule.min_sample)
+        flags = assign_flags(ranked, FlagRule(top=rule.flags.top, bottom=rule.flags.bottom))
+        rows = []
+        for r in ranked:
+            name, _kind, path = names.get(r.key, (r.key, "", ""))
+            if parent is not None and _parent_code(path) != parent:
+                continue
+            part = areas[r.key]
+            rows.append(
+                ProvidedRow(
+                    r.key, name, path, part, display(definition, part), r.rank, r.group_size, r.peer, flags.get(r.key)
+                )
+            )
+        return definition, rows
+
+    def indicator_records(
+        self,
+        key: str,
+        period: Period,
+        level: Level,
+        code: str,
+        part: Literal["numerator", "denominator"],
+        scope: Sequence[str] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[IndicatorDef, list[Record], int]:
+        """The records behind one part of a module indicator for one area (the drill-down)."""
+        found = self.indicators.get(key)
+        if found is None:
+            raise NotFound(f"未知或未启用的指标 {key} (unknown indicator)")
+        self._check_reach(scope, level, code)
+        path = self.repo.nodes([code]).get(code, ("", "", ""))[2]
+        if not path:
+            raise NotFound(f"{level.label}{code}不存在 (no such area)")
+        records, total = found[0].records(self.session, period, key, path, part, limit, offset)
+        return found[1], records, total
 
     # drill-down ---------------------------------------------------------------------------------------
     def drill(
@@ -322,6 +415,31 @@ class EvaluationService:
         if definition is None:
             raise InvalidInput(f"未知指标 {rate_key} (unknown rate)", field="rate")
         return definition.numerator, definition.denominator, rules.get(rate_key, ()), definition.urgent
+
+
+@dataclass(frozen=True)
+class ProvidedRow:
+    """One area in the ranking of a module's indicator."""
+
+    key: str
+    name: str
+    path: str
+    part: Part
+    shown: str
+    rank: int | None
+    group_size: int
+    peer: str
+    flag: Colour | None
+
+
+def _plain(value: float) -> float:
+    """Whole numbers as ints (``3/5``, not ``3.0/5.0``, in score details)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _parent_code(path: str) -> str | None:
+    parts = [p for p in path.split("/") if p]
+    return parts[-2] if len(parts) >= 2 else None
 
 
 P90_LEVELS = (Level.township, Level.village, Level.grid, Level.unit, Level.member)

@@ -1,4 +1,5 @@
-"""UI strings: zh-CN first, English available. Catalogues are JSON files beside this module."""
+"""UI strings: zh-CN first, English available. Catalogues are JSON files beside this module, plus those of
+the installed modules (``add_catalogues``), which may not redefine a core key."""
 
 from __future__ import annotations
 
@@ -12,10 +13,29 @@ DEFAULT_LOCALE = "zh-CN"
 LOCALE_COOKIE = "gridgov_lang"
 
 
+_packages: list[str] = ["gridgov.i18n"]
+
+
+def add_catalogues(package: str) -> None:
+    """Merge the ``zh-CN.json``/``en.json`` of ``package`` (a module's translations) into every catalogue."""
+    if package not in _packages:
+        _packages.append(package)
+        catalogue.cache_clear()
+
+
 @lru_cache
 def catalogue(locale: str) -> dict[str, str]:
-    raw: dict[str, str] = json.loads(resources.files("gridgov.i18n").joinpath(f"{locale}.json").read_text("utf-8"))
-    return raw
+    merged: dict[str, str] = {}
+    for package in _packages:
+        source = resources.files(package).joinpath(f"{locale}.json")
+        if not source.is_file():
+            continue
+        strings: dict[str, str] = json.loads(source.read_text("utf-8"))
+        clash = sorted(merged.keys() & strings.keys())
+        if clash:
+            raise RuntimeError(f"{package}/{locale}.json redefines {clash[:5]}")
+        merged.update(strings)
+    return merged
 
 
 def translator(locale: str) -> Callable[..., str]:

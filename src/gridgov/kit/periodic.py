@@ -13,13 +13,21 @@ log = logging.getLogger(__name__)
 
 
 class Periodic:
-    def __init__(self, name: str, interval: float, job: Callable[[], object], *, floor: float = 0.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        job: Callable[[], object],
+        *,
+        floor: float = 0.0,
+        on_stop: Callable[[], object] | None = None,
+    ) -> None:
         """``job`` returns what it did; anything truthy is logged (a count, or a dict of counts).
 
         :meth:`wake` runs the job now instead of at the end of the interval (an event it waits for has
         happened), but never sooner than ``floor`` seconds after the previous run ended: a stream of
         wakes becomes one run per ``floor``, each taking everything that happened meanwhile."""
-        self.name, self.interval, self.job, self.floor = name, interval, job, floor
+        self.name, self.interval, self.job, self.floor, self.on_stop = name, interval, job, floor, on_stop
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"gridgov-{name}", daemon=True)
@@ -34,6 +42,8 @@ class Periodic:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
+        if self.on_stop is not None:
+            self.on_stop()
 
     def _run(self) -> None:
         while True:

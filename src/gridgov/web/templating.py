@@ -32,5 +32,6 @@ def render(
         "user": principal,
         "csrf_token": principal.csrf_token if principal is not None else request.cookies.get("gridgov_csrf", ""),
         "settings": request.app.state.settings,
+        "nav": getattr(request.app.state, "nav", ()),
     }
     return templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)

@@ -1,7 +1,7 @@
 """evaluation: flags awarded per month, monthly runs, stored reports; indexes on case events and cases
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0004
 Create Date: 2026-11-23 16:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

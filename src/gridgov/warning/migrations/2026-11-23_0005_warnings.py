@@ -1,7 +1,7 @@
 """warnings: risk zones, households, responsible people, zone gauges, warnings, CAP messages
 
 Revision ID: 0005
-Revises: 0004
+Revises: (base of the warning module's branch; depends on core 0004: person, org nodes, sensing stations)
 Create Date: 2026-11-23 15:00:00
 """
 
@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = ("warning",)
+depends_on: str | Sequence[str] | None = "0004"
 
 
 def _timestamps() -> list[sa.Column[object]]:

@@ -1,0 +1,103 @@
+"""The core as the application assembles it: its routers, pages, nav, periodic jobs and configuration documents.
+
+The modules (``gridgov.module``) add theirs beside these; nothing here names a module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from gridgov.audit import api as audit_api
+from gridgov.auth import api as auth_api
+from gridgov.auth import pages as auth_pages
+from gridgov.case import api as case_api
+from gridgov.case import open311
+from gridgov.case import pages as case_pages
+from gridgov.case.service import ROUTING
+from gridgov.case.tasks import sweep
+from gridgov.config import Settings
+from gridgov.configdata.service import DocumentKind
+from gridgov.evaluation import api as evaluation_api
+from gridgov.evaluation import pages as evaluation_pages
+from gridgov.evaluation import records_api as evaluation_records
+from gridgov.evaluation.documents import DOCUMENTS as EVALUATION_DOCUMENTS
+from gridgov.evaluation.tasks import catch_up_facts, monthly_run
+from gridgov.geo import api as geo_api
+from gridgov.kit.periodic import Periodic
+from gridgov.module import Module, NavEntry
+from gridgov.notify import api as notify_api
+from gridgov.notify import pages as notify_pages
+from gridgov.notify.service import ESCALATION
+from gridgov.notify.tasks import deliver_queued, escalate_alerts
+from gridgov.org import api as org_api
+from gridgov.org import pages as org_pages
+from gridgov.org import transfer_api
+from gridgov.sensing import api as sensing_api
+from gridgov.sensing import sensorthings
+from gridgov.sensing.service import LIMITS
+from gridgov.web import pages as shell_pages
+
+API: tuple[APIRouter, ...] = (
+    auth_api.router,
+    org_api.router,
+    geo_api.router,
+    transfer_api.router,
+    audit_api.router,
+    case_api.router,
+    notify_api.router,
+    sensing_api.router,
+    sensorthings.router,
+    evaluation_api.router,
+    evaluation_records.router,
+)
+ROUTERS: tuple[APIRouter, ...] = (
+    open311.router,
+    shell_pages.router,
+    auth_pages.router,
+    org_pages.router,
+    case_pages.router,
+    notify_pages.router,
+    evaluation_pages.router,
+    evaluation_records.pages,
+)
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("/org", "nav.org", order=10),
+    NavEntry("/people", "nav.people", order=20),
+    NavEntry("/cases", "nav.cases", order=30),
+    NavEntry("/cockpit", "nav.cockpit", order=40),
+    NavEntry("/evaluation", "nav.evaluation", order=50),
+    NavEntry("/report", "nav.report", order=60),
+    NavEntry("/admin/taxonomy", "nav.admin", permission="data:export", order=900),
+    NavEntry("/docs", "nav.api", order=990),
+)
+DOCUMENTS: tuple[DocumentKind[Any], ...] = (ROUTING, ESCALATION, LIMITS, *EVALUATION_DOCUMENTS)
+
+
+def jobs(app: FastAPI) -> Sequence[Periodic]:
+    """The overdue sweep, the evaluation's catch-up and monthly run, and the notification round."""
+    settings: Settings = app.state.settings
+    state = app.state
+    found = []
+    if settings.sweep_seconds > 0:
+        found += [
+            Periodic("overdue-sweep", settings.sweep_seconds, lambda: sweep(state.db, state.clock(), state.calendar)),
+            Periodic("evaluation-monthly", 3600, lambda: monthly_run(state.db, state.clock(), state.indicators)),
+            Periodic("evaluation-facts", 60, lambda: catch_up_facts(state.db, state.clock())),
+        ]
+    if settings.notify_seconds > 0:
+
+        def notify_round() -> int:
+            """Escalate unanswered alerts whose time has come, then send what is queued."""
+            fired = escalate_alerts(state.db, state.clock(), settings)
+            return fired + deliver_queued(state.db, state.senders, state.clock(), settings)
+
+        found.append(Periodic("notify", settings.notify_seconds, notify_round))
+    return found
+
+
+def documents(modules: Sequence[Module]) -> dict[str, DocumentKind[Any]]:
+    """Every configuration document of the core and of ``modules``, by key."""
+    kinds = [*DOCUMENTS, *(kind for module in modules for kind in module.documents)]
+    return {kind.key: kind for kind in kinds}
