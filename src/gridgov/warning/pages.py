@@ -32,6 +32,7 @@ from gridgov.warning.api import (
 from gridgov.warning.coverage import NEAR_M
 from gridgov.warning.coverage_service import ZoneCoverage, metres
 from gridgov.warning.enums import Colour
+from gridgov.warning.exercise import current_exercise
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.schemas import CoverageRead, WarningRead
 from gridgov.warning.service import WarningService
@@ -53,6 +54,8 @@ def board(request: Request, session: SessionDep, user: PageUser) -> Response:
         "reached": sum(a.reached for a in active),
         "answered": sum(a.answered for a in active),
         "wettest": [g for g in wettest if g.rain_24h > 0],
+        "exercise": current_exercise(session, request.app.state.clock()),
+        "exercises": sum(1 for a in active if a.warning.exercise),
     }
     return render(request, "warning/board.html", context)
 
@@ -142,6 +145,9 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: P
         select(Alert).where(Alert.subject == f"warning:{record.id}").order_by(Alert.id.desc())
     ).first()
     recipients = response.alerting.repo.recipients(alert.id) if alert else []
+    deliveries: dict[int, dict[str, str]] = {}  # recipient → channel → the latest delivery's status
+    for delivery in response.alerting.repo.deliveries([r.id for r in recipients]):
+        deliveries.setdefault(delivery.recipient_id, {})[delivery.channel] = delivery.status
     context = {
         "warning": WarningRead.of(record),
         "zone": zone,
@@ -151,6 +157,7 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: P
         "alert": alert,
         "tiers": response.alerting.tiers(alert, ANSWER_WITHIN) if alert else [],
         "recipients": sorted(recipients, key=lambda r: (r.tier, r.role == "residents", r.id)),
+        "deliveries": deliveries,
         "messages": WarningService(session).repo.messages(record.id),
         "tz_offset": _offset_minutes(request, record.issued_at),
     }

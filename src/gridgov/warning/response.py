@@ -2,8 +2,9 @@
 
 Everything goes through the core: people are reached by :class:`gridgov.notify.service.Alerting` (its
 escalation policy chases the silent and brings in the next tier), patrols are cases opened by
-:class:`gridgov.case.service.CaseService` (source ``warning:<id>``), so they are routed, timed, escalated
-and closed like any other case. Flushes, never commits.
+:class:`gridgov.case.service.CaseService` (source ``warning:<id>``; ``exercise:<id>`` for a drill's warning,
+see :mod:`gridgov.warning.exercise`), so they are routed, timed, escalated and closed like any other case.
+Flushes, never commits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from gridgov.notify.models import Alert
 from gridgov.notify.service import Alerting, AlertRequest, Target
 from gridgov.org.models import Person
 from gridgov.warning.enums import Change, Colour, ResponsibleLevel
+from gridgov.warning.exercise import MARK as EXERCISE_MARK
+from gridgov.warning.exercise import latest_exercise
 from gridgov.warning.models import Household, RiskZone, WarningRecord, ZonePerson
 from gridgov.warning.service import INSTRUCTIONS, ZoneChange
 
@@ -41,6 +44,11 @@ LADDER = [
 def _window(measure: str) -> str:
     hours = measure.removesuffix("h")
     return f"{hours}小时累计降雨" if hours.isdigit() else "有效降雨"
+
+
+def patrol_source(warning_id: int, *, exercise: bool) -> str:
+    """The source of a warning's patrol cases: ``warning:<id>``, or ``exercise:<id>`` for a drill's."""
+    return f"{'exercise' if exercise else 'warning'}:{warning_id}"
 
 
 class ReachPolicy(BaseModel):
@@ -120,7 +128,7 @@ class WarningResponse:
         self.session.flush()
 
     def _title(self, zone: RiskZone, change: ZoneChange) -> str:
-        prefix = "【演练】" if change.exercise else ""
+        prefix = EXERCISE_MARK if change.exercise else ""
         return f"{prefix}{zone.name}地质灾害{change.colour.label}预警"
 
     def _request(self, zone: RiskZone, change: ZoneChange, subject: str) -> AlertRequest:
@@ -160,10 +168,12 @@ class WarningResponse:
             path=zone.path,
             targets=targets,
             link=f"/warnings/{change.warning_id}",
+            exercise=change.exercise,
+            exercise_external=change.exercise and latest_exercise(self.session).send_external,
         )
 
     def _open_patrol(self, zone: RiskZone, change: ZoneChange) -> None:
-        source = f"warning:{change.warning_id}"
+        source = patrol_source(change.warning_id, exercise=change.exercise)
         if self.session.scalar(select(Case.id).where(Case.source == source, Case.description.contains(zone.code))):
             return
         report = CaseReport(
@@ -191,7 +201,9 @@ class WarningResponse:
             in_time = [
                 r for r in answered if r.acked_at and r.notified_at and r.acked_at - r.notified_at <= answer_within
             ]
-            case = self.session.scalars(select(Case).where(Case.source == subject)).first()
+            case = self.session.scalars(
+                select(Case).where(Case.source == patrol_source(record.id, exercise=record.exercise))
+            ).first()
             patrolled = case is not None and case.state in ("handled", "verified", "closed")
             views.append(
                 ZoneCompletion(

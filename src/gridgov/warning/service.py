@@ -41,6 +41,9 @@ from gridgov.warning.cap import (
 from gridgov.warning.coverage import CoverageReport, Nearest, Site, coverage_report, nearest_gauges
 from gridgov.warning.documents import POLICY, THRESHOLDS, WarningPolicy
 from gridgov.warning.enums import Change, Colour, Hazard, ResponsibleLevel, WarningState
+from gridgov.warning.exercise import MARK as EXERCISE_MARK
+from gridgov.warning.exercise import NOTE as EXERCISE_NOTE
+from gridgov.warning.exercise import current_exercise
 from gridgov.warning.lifecycle import Held, decide
 from gridgov.warning.models import CapMessageRecord, RiskZone, WarningRecord, ZoneGauge
 from gridgov.warning.rainfall import RainBook
@@ -150,10 +153,11 @@ class WarningService:
         now: datetime,
         *,
         zone_ids: Sequence[int] | None = None,
-        exercise: bool = False,
+        exercise: bool | None = None,
     ) -> list[ZoneChange]:
         """Evaluate every active zone (or the given ones) on the gauges' rolling totals as of ``now`` and
-        run each zone's lifecycle. Returns the changes, in zone order."""
+        run each zone's lifecycle. Returns the changes, in zone order. Warnings issued are exercises when
+        ``exercise``, or (None) while an exercise window is open (:mod:`gridgov.warning.exercise`)."""
         return self.act(self.assess(book, now, zone_ids=zone_ids), now, exercise=exercise)
 
     def assess(self, book: RainBook, now: datetime, *, zone_ids: Sequence[int] | None = None) -> list[Assessment]:
@@ -191,9 +195,12 @@ class WarningService:
                 out.append(Assessment(zone.id, observed, result.trigger(i, codes)))
         return out
 
-    def act(self, assessed: Sequence[Assessment], now: datetime, *, exercise: bool = False) -> list[ZoneChange]:
+    def act(self, assessed: Sequence[Assessment], now: datetime, *, exercise: bool | None = None) -> list[ZoneChange]:
         """Run the lifecycle of the assessed zones; each zone is re-read under a row lock and decided
-        again, so an assessment made before another process acted changes nothing twice."""
+        again, so an assessment made before another process acted changes nothing twice. Warnings issued
+        are exercises when ``exercise``, or (None) while an exercise window is open."""
+        if exercise is None:
+            exercise = bool(assessed) and current_exercise(self.session, now) is not None
         zones = {z.id: z for z in self.repo.zones([a.zone_id for a in assessed])} if assessed else {}
         changes: list[ZoneChange] = []
         for item in assessed:
@@ -369,13 +376,14 @@ class WarningService:
         earlier = [] if change is Change.issued else self.repo.messages(record.id)
         msg_type = MsgType.alert if not earlier else (MsgType.cancel if colour is None else MsgType.update)
         references = tuple(Reference(cap.sender, m.identifier, m.sent_at) for m in earlier)
+        mark = EXERCISE_MARK if record.exercise else ""
         if colour is None:
             shown = Colour(record.colour)
-            headline = f"{zone.name}地质灾害气象风险{shown.label}预警解除"
+            headline = f"{mark}{zone.name}地质灾害气象风险{shown.label}预警解除"
             description = f"{zone.name}风险防范区雨量已低于预警阈值，{shown.label}预警解除。"
             instruction = ALL_CLEAR
         else:
-            headline = f"{zone.name}地质灾害气象风险{colour.label}预警"
+            headline = f"{mark}{zone.name}地质灾害气象风险{colour.label}预警"
             if change is not Change.issued:
                 headline += f"（{CHANGE_WORDS[change]}{colour.label}）"
             description = self._description(zone, colour, record)
@@ -408,6 +416,7 @@ class WarningService:
                         parameters=parameters,
                         web=cap.web,
                         contact=cap.contact,
+                        note=EXERCISE_NOTE if record.exercise else "",
                     )
                 )
                 row = CapMessageRecord(
@@ -486,7 +495,7 @@ class WarningService:
             entries.append(
                 FeedEntry(
                     identifier=last.identifier,
-                    title=f"{zone.name}地质灾害气象风险{colour.label}预警",
+                    title=f"{EXERCISE_MARK if record.exercise else ''}{zone.name}地质灾害气象风险{colour.label}预警",
                     updated=last.sent_at,
                     summary=f"{colour.level}预警（{colour.risk}）",
                     cap_url=f"{base_url.rstrip('/')}/cap/{last.identifier}.xml",
