@@ -21,6 +21,7 @@ from gridgov.config import Settings
 from gridgov.configdata.service import DocumentKind
 from gridgov.evaluation import api as evaluation_api
 from gridgov.evaluation import pages as evaluation_pages
+from gridgov.evaluation import provided_api as evaluation_provided
 from gridgov.evaluation import records_api as evaluation_records
 from gridgov.evaluation.documents import DOCUMENTS as EVALUATION_DOCUMENTS
 from gridgov.evaluation.tasks import catch_up_facts, monthly_run
@@ -51,6 +52,7 @@ API: tuple[APIRouter, ...] = (
     sensorthings.router,
     evaluation_api.router,
     evaluation_records.router,
+    evaluation_provided.router,
 )
 ROUTERS: tuple[APIRouter, ...] = (
     open311.router,
@@ -61,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notify_pages.router,
     evaluation_pages.router,
     evaluation_records.pages,
+    evaluation_provided.pages,
 )
 NAV: tuple[NavEntry, ...] = (
     NavEntry("/org", "nav.org", order=10),
