@@ -115,7 +115,8 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
         dry = json.loads(_gridgov(env, "simulate", "storm", "--fast", "--dry-run", "--json"))
         expected = {z["code"]: z["colour"] for z in dry["zones"] if z["colour"]}
         assert dry["mode"] == "fast" and Counter(expected.values())["red"] >= 2
-        _gridgov(env, "simulate", "storm", "--fast", "--seconds", "20", "--json")
+        # a drill; with --send-external its SMS (marked 【演练】) reach the outbox, where the test finds a link
+        _gridgov(env, "simulate", "storm", "--fast", "--seconds", "20", "--json", "--send-external")
         storm = Storm(url, workdir, token, expected)
         deadline = time.monotonic() + SETTLE_SECONDS
         while _board_colours(storm) != expected and time.monotonic() < deadline:
@@ -178,6 +179,8 @@ def test_board_completion_view_and_a_confirmation(
     expect(rows.first).to_have_attribute("data-colour", "red")
     expect(rows.first.get_by_test_id("progress")).to_contain_text(re.compile(r"0 / \d+"))
     expect(page.get_by_test_id("ack-summary")).to_contain_text("叫应进度")
+    expect(page.get_by_test_id("exercise-window")).to_contain_text("演练")
+    expect(rows.first).to_have_attribute("data-exercise", "true")
     expect(page.get_by_test_id("wettest-gauges").locator("tbody tr")).to_have_count(10)
     screenshot(page, "warning-board")
 
@@ -195,7 +198,7 @@ def test_board_completion_view_and_a_confirmation(
     expect(page.get_by_test_id("cap-messages").locator("li").first).to_contain_text("Alert")
 
     # a recipient opens the link of the SMS they received, without logging in, and confirms
-    link = _ack_link(storm, f"{zone_name}地质灾害红色预警")  # the alert's title, the SMS's subject
+    link = _ack_link(storm, f"【演练】{zone_name}地质灾害红色预警")  # the alert's title, the SMS's subject
     phone = _page(browser, storm)
     phone.goto(link)
     with phone.expect_navigation():

@@ -1,7 +1,8 @@
 """The simulated typhoon: its readings and delivery plan (pure), and end to end on the demo county — a storm over
 part of the district raises exactly the zones and colours of the simulation's expectation (``--dry-run``), every
 CAP message validates against the XSD, the right people are reached, an unanswered red warning escalates once
-after five minutes of injected time, patrol cases open and close, and the completion view adds up."""
+after five minutes of injected time, patrol cases open and close, and the completion view adds up — all as a drill
+(演练), as ``simulate storm`` runs it: CAP status Exercise, no SMS or call leaves, patrol cases from ``exercise:<id>``."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ from gridgov.config import Settings, get_settings
 from gridgov.configdata.service import load_document
 from gridgov.db import Database
 from gridgov.demo.builder import build
-from gridgov.warning.demo import build_hazard
 from gridgov.kit.principal import system_principal
 from gridgov.main import create_app
 from gridgov.notify.models import Alert, AlertRecipient, Delivery, EscalationStep
@@ -37,8 +37,10 @@ from gridgov.notify.service import link_token
 from gridgov.notify.tasks import escalate_alerts
 from gridgov.org.enums import Role
 from gridgov.sensing.parsing import Reading, parse_items, parse_mqtt
+from gridgov.warning.demo import build_hazard
 from gridgov.warning.documents import THRESHOLDS
 from gridgov.warning.enums import Colour
+from gridgov.warning.exercise import current_exercise, open_exercise
 from gridgov.warning.models import CapMessageRecord, Household, RiskZone, WarningRecord, ZonePerson
 from gridgov.warning.response import REACH, RESIDENTS
 from gridgov.warning.simulation import (
@@ -165,6 +167,23 @@ def test_dry_run_prints_the_expectation(tmp_path: Path, monkeypatch: pytest.Monk
         assert shown.exit_code == 0 and "预计预警" in shown.output and "红色" in shown.output
         refused = runner.invoke(cli_app, ["simulate", "storm", "--http", "http://127.0.0.1:9"])
         assert refused.exit_code == 1 and "--token" in refused.output
+
+        # a storm that is sent is a drill: the exercise window opens before the first reading (here the
+        # server is unreachable, so the window stays open for the replay and its grace, then closes)
+        database = Database.from_url(get_settings().database_url)
+        with database.session() as session:
+            assert current_exercise(session, datetime.now(UTC)) is None
+        drill = ["simulate", "storm", "--fast", "--seconds", "1", "--http", "http://127.0.0.1:9", "--token", "t"]
+        unreachable = runner.invoke(cli_app, [*drill, "--send-external"], terminal_width=200)
+        assert unreachable.exit_code == 1 and "演练时段至" in unreachable.output
+        with database.session() as session:
+            window = current_exercise(session, datetime.now(UTC))
+            assert window is not None and window.send_external and window.name == "模拟台风 seed 2019"
+        ended = runner.invoke(cli_app, ["simulate", "end-exercise"])
+        assert ended.exit_code == 0 and "已结束" in ended.output
+        with database.session() as session:
+            assert current_exercise(session, datetime.now(UTC)) is None
+        database.engine.dispose()
     finally:
         get_settings.cache_clear()
 
@@ -202,6 +221,8 @@ def test_a_storm_over_the_demo_county_end_to_end(
     counts = colour_counts(expected)
     assert counts["red"] and counts["orange"] and counts["yellow"] and counts["none"] > 300
 
+    open_exercise(session, "模拟台风 seed 2019", END, END + timedelta(seconds=15))  # as simulate storm does
+    session.commit()
     evaluator = WarningEvaluator(db, settings, clock, app.state.calendar)
     request.addfinalizer(evaluator.close)  # the PostgreSQL leader lock goes with its connection
     evaluator.step()  # builds the (empty) rolling totals
@@ -229,11 +250,13 @@ def test_a_storm_over_the_demo_county_end_to_end(
         board = client.get("/api/v1/warnings/zones", headers=auth).json()
         assert Counter(z["colour"] for z in board if z["colour"]) == Counter(want.values())
 
-        # 3. every CAP message validates
+        # 3. every CAP message validates, and says it is an exercise
         messages = session.scalars(select(CapMessageRecord)).all()
         assert len(messages) >= len(want)
         for message in messages:
             assert SCHEMA.validate(etree.fromstring(message.xml.encode())), SCHEMA.error_log
+            assert message.status == "Exercise" and "<status>Exercise</status>" in message.xml
+        assert all(r.exercise for r in active.values())
         assert {m.msg_type for m in messages} <= {"Alert", "Update"}
 
         # 4. the right people at the right levels
@@ -276,13 +299,17 @@ def test_a_storm_over_the_demo_county_end_to_end(
         assert "全部已叫应" in done.outcome
         fired = session.scalars(select(EscalationStep.alert_id).distinct()).all()
         assert {a.level for a in alerts.values() if a.id in fired} == {"red"}, "orange waits 15 min, yellow 30"
+        external = set(session.scalars(select(Delivery.status).where(Delivery.channel != "inbox")))
+        assert external == {"withheld"}, "a drill sends no SMS and makes no call"
+        assert all(a.title.startswith("【演练】") for a in alerts.values())
 
         # 6. patrol cases: one per orange and red zone; one is patrolled and closed
-        patrols = session.scalars(select(Case).where(Case.source.like("warning:%"))).all()
+        patrols = session.scalars(select(Case).where(Case.source.like("exercise:%"))).all()
         assert len(patrols) == sum(1 for c in want.values() if c in ("orange", "red"))
         assert {p.category_code for p in patrols} == {"0801"}
         record = active[reds[1]]
-        (case,) = [p for p in patrols if p.source == f"warning:{record.id}"]
+        (case,) = [p for p in patrols if p.source == f"exercise:{record.id}"]
+        assert case.description.startswith("【演练】")
         officer = system_principal("巡查员", "330111/", frozenset(r.value for r in Role))
         cases = CaseService(session, clock=clock)
         for action in (Action.file, Action.dispatch, Action.accept):

@@ -14,6 +14,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy import make_url
 
 from gridgov.auth.service import AuthService
 from gridgov.config import Settings, get_settings
@@ -27,6 +28,7 @@ from gridgov.warning import simulation as sim
 from gridgov.warning.documents import POLICY as WARNING_POLICY
 from gridgov.warning.documents import THRESHOLDS as WARNING_THRESHOLDS
 from gridgov.warning.enums import Colour
+from gridgov.warning.exercise import end_exercise, open_exercise
 from gridgov.warning.service import WarningService
 from gridgov.warning.transfer import WarningTransfer
 
@@ -84,9 +86,18 @@ def simulate_storm(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: the expectation as JSON")] = False,
     block_minutes: Annotated[int, typer.Option(min=5, max=720, help="--fast: minutes of record per message")] = 60,
+    send_external: Annotated[
+        bool,
+        typer.Option(
+            "--send-external",
+            help="Send the drill's alerts by SMS, voice, e-mail and robot too, marked 【演练】 (default: in-app only)",
+        ),
+    ] = False,
 ) -> None:
     """Drive a seeded typhoon over the county's rain gauges (模拟台风): readings every 5 minutes per gauge over
-    MQTT (QoS 1) or the HTTP batch API, in real time or as a backdated --fast replay."""
+    MQTT (QoS 1) or the HTTP batch API, in real time or as a backdated --fast replay. It runs as a drill (演练):
+    an exercise window is opened in the database first, so the warnings it raises are exercises end to end
+    (see gridgov.warning.exercise)."""
     if http and not token and not dry_run:
         fail("--http 需要 --token (a gateway token is required)")
     settings = get_settings()
@@ -117,12 +128,50 @@ def simulate_storm(
         else sim.realtime_waves(series, now)
     )
     out = Console(stderr=True) if as_json else console
+    last_reading = now + timedelta(seconds=seconds) if fast else series.times[-1]
+    _open_exercise(out, f"模拟台风 seed {seed}", now, last_reading, send_external)
     if http:
         _send_http(out, series, waves, http, token or "")
     else:
         url = broker or settings.mqtt_url or f"mqtt://{settings.mqtt_embedded_bind}"
         login = _mqtt_login(settings, url, username, token)
         _send_mqtt(out, series, waves, url, settings.mqtt_topic_prefix, network.county, login)
+
+
+def _open_exercise(out: Console, name: str, now: datetime, last_reading: datetime, send_external: bool) -> None:
+    """The drill announces itself before its first reading: the server that shares this database treats the
+    warnings issued meanwhile as exercises."""
+    database = migrated()
+    with database.session() as session:
+        set_actor(session, CLI_ACTOR)
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        window = open_exercise(session, name, now, last_reading, send_external=send_external)
+        session.commit()
+    database.engine.dispose()
+    assert window.until is not None
+    local = window.until.astimezone(ZoneInfo(get_settings().timezone))
+    sends = "短信、语音等外部渠道也发送（标注【演练】）" if send_external else "只发平台内消息，不发短信、语音"
+    out.print(
+        f"演练时段至 {local:%Y-%m-%d %H:%M:%S}：其间新发布的预警均为演练 (Exercise)，{sends} "
+        f"(exercise window open until then in {make_url(get_settings().database_url).render_as_string()}; "
+        "the server must use this database)"
+    )
+
+
+def end_exercise_now() -> None:
+    """End the exercise window now (演练结束): warnings issued from now on are real again. The drill's readings
+    still count in the gauges' rolling totals (up to a day)."""
+    database = migrated()
+    with database.session() as session:
+        set_actor(session, CLI_ACTOR)
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        ended = end_exercise(session, datetime.now(UTC))
+        session.commit()
+    database.engine.dispose()
+    if ended is None:
+        console.print("没有进行中的演练 (no exercise window is open)")
+        return
+    console.print(f"[green]✓[/green] 演练“{ended.name}”已结束 (exercise window closed)")
 
 
 def _mqtt_login(settings: Settings, url: str, username: str | None, token: str | None) -> tuple[str, str] | None:
@@ -426,4 +475,5 @@ def register(groups: Groups) -> None:
     groups.group("import").command("zones")(import_zones)
     groups.group("export").command("zones")(export_zones)
     groups.group("simulate").command("storm")(simulate_storm)
+    groups.group("simulate").command("end-exercise")(end_exercise_now)
     groups.root.command()(hindcast)
