@@ -28,7 +28,9 @@ def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _copy(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "src" / "gridgov", tmp_path / "src" / "gridgov", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "gridgov", tmp_path / "src" / "gridgov", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return tmp_path
 
 

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
+from importlib import metadata, resources
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -85,6 +85,8 @@ class Module:
     """Role → the module's permissions it grants."""
     translations: str | None = None
     """Package holding ``zh-CN.json`` and ``en.json``."""
+    templates: str | None = None
+    """Package whose ``templates/`` directory holds the module's page templates."""
     cli: Callable[[Groups], None] | None = None
     """Adds the module's commands to the command tree (``groups.group("import").command("zones")(…)``)."""
     demo: DemoBuilder | None = None
@@ -133,9 +135,12 @@ def activate(modules: Sequence[Module]) -> None:
     """Merge the modules' translations and role grants into the core's (idempotent)."""
     from gridgov.auth.permissions import add_grants
     from gridgov.i18n import add_catalogues
+    from gridgov.web.templating import add_templates
 
     for module in modules:
         if module.translations:
             add_catalogues(module.translations)
+        if module.templates:
+            add_templates(str(resources.files(module.templates).joinpath("templates")))
         if module.permissions or module.grants:
             add_grants(module.permissions, module.grants)

@@ -7,12 +7,26 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.responses import HTMLResponse
 
 from gridgov.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, LOCALES, translator
 from gridgov.kit.time import format_local
 
 templates = Jinja2Templates(directory=str(resources.files("gridgov.web").joinpath("templates")))
+_core_loader = templates.env.loader
+_module_dirs: list[str] = []
+
+
+def add_templates(directory: str) -> None:
+    """Let pages find a module's templates (after the core's, so a module cannot replace a core template)."""
+    if directory not in _module_dirs:
+        _module_dirs.append(directory)
+        templates.env.loader = ChoiceLoader(
+            [loader for loader in (_core_loader,) if loader] + [FileSystemLoader(d) for d in _module_dirs]
+        )
+
+
 templates.env.filters["local"] = format_local
 
 
