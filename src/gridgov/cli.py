@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from gridgov import core
 from gridgov.audit.recorder import install as install_audit
-from gridgov.auth.service import AuthService
+from gridgov.auth import cli as auth_cli
 from gridgov.case import cli as case_cli
 from gridgov.case.service import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.config import get_settings
 from gridgov.configdata.service import DocumentKind, load_document, save_document
 from gridgov.db import Database
-from gridgov.demo.builder import COUNTY_CODE, DEMO_PASSWORD, build
+from gridgov.demo.builder import DEMO_PASSWORD, build
 from gridgov.demo.history import build_history
 from gridgov.errors import AppError
 from gridgov.evaluation import cli as evaluation_cli
@@ -34,9 +34,7 @@ from gridgov.kit.time import utcnow
 from gridgov.migrate import upgrade
 from gridgov.module import enabled
 from gridgov.org import cli as org_cli
-from gridgov.org.models import OrgNode, Person, RoleAssignment
-from gridgov.org.schemas import PersonCreate, RoleGrant
-from gridgov.org.service import OrgService
+from gridgov.org.models import OrgNode
 from gridgov.sensing import cli as sensing_cli
 
 app = typer.Typer(help="gridgov 基层智治平台", no_args_is_help=True)
@@ -119,11 +117,12 @@ def demo(
     database.engine.dispose()
     if not serve_app:
         return
+    _check_listen(host)
     console.print(
         f"\n[bold]gridgov[/bold] → http://{host}:{port}/   login: [bold]admin[/bold] / [bold]{DEMO_PASSWORD}[/bold]"
         f"   (also dispatcher, fuchun, wanshi, grid)\n"
     )
-    uvicorn.run("gridgov.asgi:app", host=host, port=port, log_level="warning")
+    uvicorn.run("gridgov.asgi:app", host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @app.command()
@@ -133,8 +132,18 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (stateless; share the database)")] = 1,
 ) -> None:
     """Serve the application (运行服务)."""
+    _check_listen(host)
     console.print(f"gridgov → http://{host}:{port}/")
-    uvicorn.run("gridgov.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("gridgov.asgi:app", host=host, port=port, workers=workers, log_level="warning", proxy_headers=False)
+
+
+def _check_listen(host: str) -> None:
+    """Not beyond loopback with the public development secret. Forwarded headers are the app's to judge
+    (GRIDGOV_TRUSTED_PROXIES), so uvicorn's own proxy layer (which trusts loopback) is off."""
+    try:
+        get_settings().check_listen(host)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 config_app = groups.group("config")
@@ -200,52 +209,10 @@ def export_config(
     console.print(f"[green]✓[/green] wrote {file}")
 
 
-def user_add(
-    username: Annotated[str, typer.Argument()],
-    name: Annotated[str, typer.Option(help="Person's name (姓名)")],
-    phone: Annotated[str, typer.Option(help="Mobile number (手机号)")],
-    role: Annotated[list[str], typer.Option(help="role@node_code, e.g. township_operator@330111001")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-) -> None:
-    """Create a person with a login (创建账号)."""
-    database = migrated()
-    grants = []
-    for item in role:
-        role_name, _, node_code = item.partition("@")
-        grants.append({"role": role_name, "node_code": node_code or COUNTY_CODE})
-    try:
-        data = PersonCreate(name=name, phone=phone, roles=[RoleGrant.model_validate(g) for g in grants])
-        with database.session() as session:
-            set_actor(session, CLI_ACTOR)
-            repo = OrgService(session).repo
-            person = repo.person_by_phone(phone)
-            if person is None:
-                nodes = repo.nodes_by_codes([g.node_code for g in data.roles])
-                missing = [g.node_code for g in data.roles if g.node_code not in nodes]
-                if missing:
-                    fail(f"unknown node {missing[0]}")
-                person = Person(
-                    name=data.name,
-                    phone=data.phone,
-                    roles=[RoleAssignment(role=g.role.value, node_id=nodes[g.node_code].id) for g in data.roles],
-                )
-                session.add(person)
-                session.flush()
-            AuthService(session, get_settings()).create_account(person, username, password)
-    except AppError as exc:
-        fail(exc.message)
-        return
-    except ValueError as exc:
-        fail(str(exc))
-        return
-    console.print(f"[green]✓[/green] account {username} created")
-
-
-for _package in (org_cli, geo_cli, case_cli, sensing_cli, evaluation_cli):
+for _package in (org_cli, auth_cli, geo_cli, case_cli, sensing_cli, evaluation_cli):
     _package.register(groups)
 groups.group("import").command("config")(import_config)
 groups.group("export").command("config")(export_config)
-groups.group("user").command("add")(user_add)
 for _module in MODULES:
     if _module.cli is not None:
         _module.cli(groups)
