@@ -107,7 +107,8 @@ def indicator_page(
     service = evaluation_service(request, session)
     chosen = parse_period(service, period)
     available = service.indicators.definitions()
-    definition, rows = (None, [])
+    definition: IndicatorDef | None = None
+    rows: list[ProvidedRow] = []
     if key or available:
         definition, rows = service.indicator_ranking(key or available[0].key, chosen, level, scope)
     if format and definition is not None:

@@ -57,9 +57,13 @@ class Record:
 
 
 class IndicatorProvider(Protocol):
-    source: str
-    """The module's name."""
-    indicators: Sequence[IndicatorDef]
+    @property
+    def source(self) -> str:
+        """The module's name."""
+        ...
+
+    @property
+    def indicators(self) -> Sequence[IndicatorDef]: ...
 
     def figures(
         self, session: Session, period: Period, level: Level, scope: Sequence[str] | None

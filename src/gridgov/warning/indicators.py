@@ -60,7 +60,7 @@ class WarningIndicators:
     source = "warning"
     indicators = (ACK, PATROL)
 
-    def _reached(self, period: Period) -> Select[tuple[int, str, str, datetime | None, datetime | None]]:
+    def _reached(self, period: Period) -> Select[int, str, str, datetime | None, datetime | None]:
         start, end = period.bounds()
         return (
             select(
@@ -72,16 +72,16 @@ class WarningIndicators:
                 Alert.started_at >= start,
                 Alert.started_at < end,
                 AlertRecipient.notified_at.is_not(None),
-                ~Alert.title.like("【演练】%"),
+                ~Alert.kind.contains(":exercise"),
             )
         )
 
-    def _patrols(self, session: Session, period: Period) -> Select[tuple[str, str, str, datetime | None]]:
+    def _patrols(self, session: Session, period: Period) -> Select[str, str, str, datetime | None]:
         start, end = period.bounds()
         category = load_document(session, REACH).patrol_category
         return select(Case.number, Case.path, Case.state, Case.closed_at).where(
             Case.category_code == category,
-            Case.source != "exercise",
+            Case.source.like("warning:%"),  # drills' patrols are exercise:<id>
             Case.created_at >= start,
             Case.created_at < end,
         )
