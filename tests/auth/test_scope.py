@@ -68,6 +68,11 @@ def _no_wanshi(response: Response) -> None:
     assert WANSHI not in response.text and "万市" not in response.text, response.text[:500]
 
 
+def _module_ranking(w: World, level: str) -> None:
+    params = {"key": "warning.ack_in_time_rate", "level": level, "period": _this_month()}
+    _no_wanshi(w.call("GET", "/api/v1/evaluation/module-indicators/ranking", params=params))
+
+
 def _batch_out_of_scope(response: Response) -> None:
     body = response.json()
     assert body["codes"] == [None] and body["areas"] == {} and body["out_of_scope"] == 1, body
@@ -394,6 +399,22 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/cockpit", params={"period": _this_month()})),
     ],
     ("GET", "/api/v1/evaluation/flags"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/flags"))],
+    ("GET", "/api/v1/evaluation/module-indicators"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/module-indicators"))
+    ],
+    ("GET", "/api/v1/evaluation/module-indicators/ranking"): [
+        lambda w: _module_ranking(w, "township"),
+        lambda w: _module_ranking(w, "village"),
+    ],
+    ("GET", "/api/v1/evaluation/module-indicators/records"): [
+        lambda w: _denied(
+            w.call(
+                "GET",
+                "/api/v1/evaluation/module-indicators/records",
+                params={"key": "warning.ack_in_time_rate", "code": WANSHI, "period": _this_month()},
+            )
+        )
+    ],
     ("GET", "/api/v1/evaluation/reports/{period}.{fmt}"): [
         lambda w: _denied(w.call("GET", f"/api/v1/evaluation/reports/{_this_month()}.pdf"))
     ],
