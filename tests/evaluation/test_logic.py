@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gridgov.evaluation.cockpit import summarise_open
 from gridgov.evaluation.documents import FLAGS, RULES, SCORING, Level, Rules
 from gridgov.evaluation.indicators import RATES, Counts, check_rule_set, percentile_rank, rates
 from gridgov.evaluation.periods import Period, PeriodKind, recent_months
@@ -22,7 +23,7 @@ from gridgov.evaluation.scoring import (
     rank,
     score,
 )
-from gridgov.evaluation.service import p90_by_key, summarise_open
+from gridgov.evaluation.service import p90_by_key
 
 NATIONAL = RULES.default().rule_set("national")
 JINHUA = RULES.default().rule_set("jinhua")

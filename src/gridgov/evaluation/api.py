@@ -10,11 +10,13 @@ from gridgov.case.service import load_taxonomy
 from gridgov.configdata.service import load_document
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput
+from gridgov.evaluation.cockpit import CockpitService
 from gridgov.evaluation.documents import FLAGS, SCORING, Level
 from gridgov.evaluation.indicators import COUNT_LABELS, RATES
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.schemas import Cockpit, DrillPage, IndicatorPage, RankingPage, RankRead, UnitRead
-from gridgov.evaluation.service import CockpitService, EvaluationService
+from gridgov.evaluation.service import EvaluationService
+from gridgov.kit.bounds import Offset
 from gridgov.kit.principal import Principal
 
 router = APIRouter(tags=["evaluation 综合评价"])
@@ -136,7 +138,7 @@ def cases(
     part: Annotated[str, Query(pattern="^(numerator|denominator)$")] = "numerator",
     rules: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> DrillPage:
     scope = readable(user)
     chosen = parse_period(service, period)

@@ -100,10 +100,6 @@ class RowWriter(Generic[I, R]):
                 return dropped
             dropped += 1
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
     # the thread --------------------------------------------------------------------------------
     def _ensure_started(self) -> None:
         if self._thread is not None:

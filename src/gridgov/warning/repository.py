@@ -51,12 +51,6 @@ class WarningRepository:
     def count_zones(self) -> int:
         return int(self.session.scalar(select(func.count()).where(RiskZone.active.is_(True))) or 0)
 
-    def zones_by_code(self, codes: Sequence[str]) -> dict[str, RiskZone]:
-        if not codes:
-            return {}
-        rows = self.session.scalars(select(RiskZone).where(RiskZone.code.in_(codes)))
-        return {z.code: z for z in rows}
-
     def gauge_slots(self, zone_ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
         """Each zone's (station code, rank) assignments, nearest first (plain rows, see :meth:`zone_keys`)."""
         out: dict[int, list[tuple[str, int]]] = {z: [] for z in zone_ids}
