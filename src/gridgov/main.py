@@ -26,6 +26,7 @@ from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation.providers import Indicators
 from gridgov.kit.periodic import Periodic
+from gridgov.kit.text import RefuseControlInUrl
 from gridgov.kit.time import utcnow
 from gridgov.kit.writer import BatchWriter
 from gridgov.logging import configure as configure_logging
@@ -125,6 +126,7 @@ def create_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
 
+    app.add_middleware(RefuseControlInUrl)  # inside the security headers
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware)
     if settings.trusted_proxies:  # added last = outermost: every layer sees the client the proxy vouches for

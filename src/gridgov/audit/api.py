@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from gridgov.audit.repository import AuditRepository
 from gridgov.audit.schemas import AuditPage, AuditRead
 from gridgov.deps import CurrentUser, SessionDep
+from gridgov.kit.bounds import Offset
 
 router = APIRouter(tags=["audit 审计"])
 
@@ -20,7 +21,7 @@ def list_audit(
     entity: str | None = None,
     entity_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> AuditPage:
     user.require("audit:read")
     rows, total = AuditRepository(session).page(

@@ -21,6 +21,7 @@ from gridgov.deps import (
 )
 from gridgov.errors import AppError
 from gridgov.i18n import translator
+from gridgov.kit.text import PlainLine
 from gridgov.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,7 @@ def login_submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form()],
+    username: Annotated[PlainLine, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",

@@ -5,7 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+from gridgov.kit.text import NO_CONTROL, PlainLine
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), NO_CONTROL]
 
 
 class LoginRequest(BaseModel):
@@ -14,7 +16,7 @@ class LoginRequest(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+    name: PlainLine = Field(min_length=1, max_length=100, description="What the token is for")
     days: int | None = Field(default=365, ge=1, le=3650, description="Lifetime in days; null = no expiry")
 
 

@@ -13,6 +13,7 @@ from gridgov.case.service import CaseService
 from gridgov.case.transfer import import_cases
 from gridgov.case.workflow import CaseState
 from gridgov.deps import CurrentUser, SessionDep, WritingUser, request_actor
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.writer import BatchWriter
 
 router = APIRouter(tags=["cases 事件"])
@@ -69,7 +70,7 @@ def list_cases(
     category: str | None = None,
     township: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> CasePage:
     items, total = cases.search(user, state=state, category=category, township=township, limit=limit, offset=offset)
     return CasePage(items=items, total=total)
@@ -103,7 +104,7 @@ def add_attachment(
 
 
 @router.get("/cases/{number}/attachments/{attachment_id}", summary="Download an attachment (scope-checked)")
-def get_attachment(number: str, attachment_id: int, request: Request, cases: Cases, user: CurrentUser) -> FileResponse:
+def get_attachment(number: str, attachment_id: Id, request: Request, cases: Cases, user: CurrentUser) -> FileResponse:
     row = cases.attachment(user, number, attachment_id)
     path = request.app.state.settings.data_dir / "attachments" / row.storage_key
     return FileResponse(path, media_type=row.content_type, filename=row.filename)

@@ -30,8 +30,10 @@ from gridgov.case.taxonomy import Category, default_taxonomy
 from gridgov.case.workflow import Action, CaseState
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import Forbidden, InvalidInput
+from gridgov.kit.bounds import Offset
 from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, ImportFailed
+from gridgov.kit.text import PlainText
 from gridgov.kit.time import to_local
 from gridgov.org.enums import NodeKind
 from gridgov.org.repository import OrgRepository
@@ -87,7 +89,7 @@ def case_desk(
     state: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=4)] = None,
     township: Annotated[str | None, Query(max_length=20)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     service = case_service(request, session)
     chosen_state = _state(state)
@@ -399,7 +401,7 @@ def holidays_upload(
     request: Request,
     user: PageUser,
     session: SessionDep,
-    rows: Annotated[str, Form(max_length=40_000)] = "",
+    rows: Annotated[PlainText, Form(max_length=40_000)] = "",
     file: Annotated[UploadFile | None, File(description="CSV: 日期,类型(休/班),名称")] = None,
 ) -> Response:
     """Load days of the State Council's notice (a CSV file, or rows pasted into the form), all or nothing;

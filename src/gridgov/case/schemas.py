@@ -7,25 +7,26 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.case.urgency import Urgency
 from gridgov.case.workflow import Action, CaseState
+from gridgov.kit.text import PlainLine, PlainText
 
 
 class CaseReport(BaseModel):
     category: str = Field(pattern=r"^\d{4}$", description="小类代码, e.g. 0102 井盖缺损")
-    description: str = Field(min_length=2, max_length=4000)
+    description: PlainText = Field(min_length=2, max_length=4000)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    address: str | None = Field(default=None, max_length=200)
+    address: PlainLine | None = Field(default=None, max_length=200)
     severity: int | None = Field(default=None, ge=1, le=3, description="Defaults to the category's")
 
 
 class CaseAction(BaseModel):
     action: Action
-    comment: str = Field(default="", max_length=2000)
+    comment: PlainText = Field(default="", max_length=2000)
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    unit_code: str | None = Field(default=None, description="dispatch: the unit to send the case to")
+    unit_code: PlainLine | None = Field(default=None, description="dispatch: the unit to send the case to")
     days: int | None = Field(default=None, ge=1, le=60, description="request_extension: working days asked")
-    into_case: str | None = Field(default=None, description="merge: the number of the case that absorbs this one")
+    into_case: PlainLine | None = Field(default=None, description="merge: the number of the case that absorbs this one")
 
 
 class AttachmentRead(BaseModel):

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from urllib.parse import quote
 
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from gridgov.kit.tabular import Cell, csv_bytes, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Cell = str | int | float | None
+__all__ = ["XLSX", "Cell", "download", "table_csv", "table_xlsx"]
 
 
 def table_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]]]]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(list(headers))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(list(row))
-        for index, header in enumerate(headers, start=1):
-            width = max([len(str(header)) * 2, *(len(str(r[index - 1] or "")) + 2 for r in rows[:200])])
-            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(max(width, 8), 40)
-        sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """Through the one writer of ``gridgov.kit.tabular`` (formulas neutralised), first column frozen too."""
+    return xlsx_bytes(sheets, freeze="B2", widths=(8, 40))
 
 
 def table_csv(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(["" if c is None else c for c in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
+    return csv_bytes(headers, rows)
 
 
 def download(fmt: str, name: str, title: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Response:

@@ -16,6 +16,7 @@ from gridgov.evaluation.exports import Cell, download
 from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.service import RankRow, UnitFigures
+from gridgov.kit.bounds import Offset
 from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -238,7 +239,7 @@ def drill_page(
     rate: Annotated[str | None, Query(max_length=40)] = None,
     part: Annotated[str, Query(pattern="^(numerator|denominator)$")] = "numerator",
     rules: Annotated[str | None, Query(max_length=30)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
     format: Annotated[str | None, FORMAT] = None,
 ) -> Response:
     scope = readable(user)

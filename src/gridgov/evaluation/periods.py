@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 ZONE = "Asia/Shanghai"
 _PATTERN = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
+MIN_YEAR, MAX_YEAR = 1900, 2999
+"""Years a period may name: its bounds and neighbours stay within what dates and time zones can hold."""
 
 
 class PeriodKind(StrEnum):
@@ -33,6 +35,8 @@ class Period:
         if not match:
             raise ValueError(f"期间应为 YYYY-MM、YYYY-Qn 或 YYYY (period must be YYYY-MM, YYYY-Qn or YYYY): {text!r}")
         year, part = int(match.group(1)), match.group(2)
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(f"年份应在{MIN_YEAR}–{MAX_YEAR}之间 (year must be {MIN_YEAR}–{MAX_YEAR}): {text!r}")
         if part is None:
             return cls(year, PeriodKind.year, 1)
         if part.startswith("Q"):

@@ -1,9 +1,17 @@
-"""Reading and writing the spreadsheets counties keep (XLSX and CSV), with row/column error reports."""
+"""Reading and writing the spreadsheets counties keep (XLSX and CSV), with row/column error reports.
+
+Every export of the platform is written by ``xlsx_bytes``/``csv_bytes`` here, so no cell runs as a formula
+(a text starting with ``= + - @``, tab or CR is stored as text: an XLSX string cell with Excel's quote
+prefix, a CSV cell with a leading apostrophe) and no stored control character breaks a file; numbers stay
+numbers. Reading refuses an XLSX archive that would inflate beyond ``MAX_XLSX_INFLATED`` or by more than
+``MAX_XLSX_RATIO`` per member before opening it, and reports a control character in a cell as a cell error.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +21,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from gridgov.errors import InvalidInput
+from gridgov.kit.text import CONTROL, FORMULA_START, control_message, from_inert, inert
+
+Cell = str | int | float | None
+"""An exported cell: text is neutralised, numbers are written as numbers."""
+MAX_XLSX_INFLATED = 200 * 1024 * 1024
+"""Largest total uncompressed size of an uploaded XLSX archive (a 20 MB sheet inflates to ~150 MB)."""
+MAX_XLSX_RATIO = 200
+"""Largest compression ratio of one member: office XML compresses ~10–30×; bombs compress ~1000×."""
 
 
 @dataclass(frozen=True)
@@ -96,19 +112,47 @@ def _rows(sheet: Sheet, table: Iterable[Sequence[Any]]) -> tuple[list[Row], list
     except StopIteration:
         return [], [CellError(sheet.name, 1, "A", "空表 (empty sheet)")]
     found, errors = _header_map(sheet, headers)
+    letters = {key: get_column_letter(i + 1) for key, i in found.items()}
     rows: list[Row] = []
     for number, raw in enumerate(iterator, start=2):
-        cells = [_cell(v) for v in raw]
+        cells = [from_inert(_cell(v)) for v in raw]
         if not any(cells):
             continue
         values = {key: cells[i] if i < len(cells) else "" for key, i in found.items()}
-        letters = {key: get_column_letter(i + 1) for key, i in found.items()}
+        for key, value in values.items():
+            message = control_message(value)
+            if message is not None:
+                errors.append(CellError(sheet.name, number, letters[key], message))
         rows.append(Row(sheet.name, number, values, letters))
     return rows, errors
 
 
+def check_archive(data: bytes) -> None:
+    """Refuse an XLSX (a zip archive) that would inflate too far, reading only its central directory."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidInput(f"无法读取XLSX文件 (not a readable .xlsx file: {exc})", field="file") from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_INFLATED:
+        raise InvalidInput(
+            f"XLSX解压后{total // 2**20}MB，超过上限{MAX_XLSX_INFLATED // 2**20}MB "
+            f"(archive inflates to {total // 2**20} MB, more than {MAX_XLSX_INFLATED // 2**20} MB)",
+            field="file",
+        )
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            ratio = member.file_size // max(member.compress_size, 1)
+            raise InvalidInput(
+                f"XLSX中的{member.filename}压缩比{ratio}:1，疑似压缩炸弹 "
+                f"(member {member.filename} inflates {ratio}:1, more than {MAX_XLSX_RATIO}:1)",
+                field="file",
+            )
+
+
 def read_xlsx(data: bytes, sheets: Sequence[Sheet]) -> tuple[dict[str, list[Row]], list[CellError]]:
     """Rows of every sheet present (by name); sheets absent from the workbook are skipped."""
+    check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
@@ -140,28 +184,49 @@ def read_csv(data: bytes, sheet: Sheet) -> tuple[list[Row], list[CellError]]:
     return _rows(sheet, csv.reader(io.StringIO(text)))
 
 
-def write_xlsx(tables: Sequence[tuple[Sheet, Sequence[Sequence[str]]]]) -> bytes:
+def xlsx_bytes(
+    sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]]]],
+    *,
+    freeze: str = "A2",
+    widths: tuple[int, int] = (0, 60),
+) -> bytes:
+    """A workbook of (title, headers, rows) sheets: bold headers, columns sized to the first rows, the
+    header row frozen. Text starting like a formula is a string cell with the quote prefix (shown and
+    edited as text, read back unchanged); control characters XML cannot hold become U+FFFD."""
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for sheet, rows in tables:
-        ws = workbook.create_sheet(sheet.name)
-        ws.append([c.header for c in sheet.columns])
+    for title, headers, rows in sheets:
+        ws = workbook.create_sheet(title[:31])
+        ws.append([CONTROL.sub("\ufffd", h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(list(row))
-        for index, column in enumerate(sheet.columns, start=1):
-            width = max([len(column.header) * 2, *(len(str(r[index - 1])) for r in rows[:200])]) + 2
-            ws.column_dimensions[get_column_letter(index)].width = min(width, 60)
-        ws.freeze_panes = "A2"
+            ws.append([CONTROL.sub("\ufffd", v) if isinstance(v, str) else v for v in row])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+        for index, header in enumerate(headers, start=1):
+            width = max([len(header) * 2, *(len(str(r[index - 1] or "")) + 2 for r in rows[:200] if len(r) >= index)])
+            ws.column_dimensions[get_column_letter(index)].width = min(max(width, widths[0]), widths[1])
+        ws.freeze_panes = freeze
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def write_csv(sheet: Sheet, rows: Sequence[Sequence[str]]) -> bytes:
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """UTF-8 CSV with a BOM (so Excel opens it as UTF-8); text cells neutralised by ``inert``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([c.header for c in sheet.columns])
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    writer.writerow([inert(h) for h in headers])
+    writer.writerows([inert(c) if isinstance(c, str) else "" if c is None else c for c in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(tables: Sequence[tuple[Sheet, Sequence[Sequence[Cell]]]]) -> bytes:
+    return xlsx_bytes([(sheet.name, [c.header for c in sheet.columns], rows) for sheet, rows in tables])
+
+
+def write_csv(sheet: Sheet, rows: Sequence[Sequence[Cell]]) -> bytes:
+    return csv_bytes([c.header for c in sheet.columns], rows)

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from gridgov.config import Settings
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import Forbidden, NotFound
+from gridgov.kit.bounds import Id
 from gridgov.kit.masking import mask_phone
+from gridgov.kit.text import PlainLine, PlainText
 from gridgov.notify.service import Alerting, inbox, unread_count
 
 router = APIRouter(tags=["notify 通知"])
@@ -90,8 +92,8 @@ class AlertRead(BaseModel):
 
 
 class SmsReply(BaseModel):
-    sender: str = Field(alias="from", min_length=5, max_length=20, description="The replying phone number")
-    text: str = Field(max_length=500)
+    sender: PlainLine = Field(alias="from", min_length=5, max_length=20, description="The replying phone number")
+    text: PlainText = Field(max_length=500)
     reference: str | None = Field(
         default=None,
         pattern=r"^d-\d{1,18}$",
@@ -120,7 +122,7 @@ AlertingDep = Annotated[Alerting, Depends(alerting)]
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertRead, summary="Who was reached and who answered (叫应情况)")
-def alert_status(alert_id: int, alerts: AlertingDep, user: CurrentUser) -> AlertRead:
+def alert_status(alert_id: Id, alerts: AlertingDep, user: CurrentUser) -> AlertRead:
     alert = alerts.repo.alert(alert_id)
     if alert is None or not user.covers(alert.path):
         raise NotFound("预警通知不存在或不在您的辖区内 (no such alert in your area)")
@@ -157,7 +159,7 @@ def alert_status(alert_id: int, alerts: AlertingDep, user: CurrentUser) -> Alert
 
 
 @router.post("/alerts/recipients/{recipient_id}/ack", summary="Answer an alert in the app (收到，叫应)")
-def acknowledge(recipient_id: int, alerts: AlertingDep, user: CurrentUser) -> dict[str, bool]:
+def acknowledge(recipient_id: Id, alerts: AlertingDep, user: CurrentUser) -> dict[str, bool]:
     recipient = alerts.repo.recipient(recipient_id)
     if recipient is None or recipient.person_id != user.person_id:
         raise NotFound("没有发给您的这条通知 (no such alert for you)")

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from gridgov.auth.service import AuthService
 from gridgov.deps import CurrentUser, SessionDep, SettingsDep
+from gridgov.kit.bounds import Id
+from gridgov.kit.bounds import Offset as BoundedOffset
 from gridgov.org.enums import NodeKind, Role
 from gridgov.org.schemas import (
     NodeCreate,
@@ -26,7 +28,7 @@ from gridgov.org.service import OrgService
 router = APIRouter(tags=["org 组织"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[BoundedOffset, Query()]
 
 
 @router.get("/org/nodes", response_model=NodePage, summary="List nodes in your area (列出辖区节点)")
@@ -94,7 +96,7 @@ def list_people(
 
 
 @router.get("/people/{person_id}", response_model=PersonRead, summary="One person")
-def get_person(person_id: int, session: SessionDep, user: CurrentUser) -> PersonRead:
+def get_person(person_id: Id, session: SessionDep, user: CurrentUser) -> PersonRead:
     user.require("people:read")
     service = OrgService(session)
     return service.read_person(user, service.get_person(user, person_id))
@@ -110,7 +112,7 @@ def create_person(data: PersonCreate, session: SessionDep, user: CurrentUser, re
 
 @router.patch("/people/{person_id}", response_model=PersonRead, summary="Update a person")
 def update_person(
-    person_id: int, data: PersonUpdate, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    person_id: Id, data: PersonUpdate, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> PersonRead:
     service = OrgService(session)
     person = service.update_person(user, person_id, data)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import NotFound
+from gridgov.kit.bounds import Offset
 from gridgov.org.enums import NodeKind, Role
 from gridgov.org.service import OrgService
 from gridgov.web.templating import render
@@ -74,7 +75,7 @@ def people_page(
     node: str | None = None,
     role: Role | None = None,
     q: Annotated[str | None, Query(max_length=50)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     service = OrgService(session)
     limit = 50

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from gridgov.kit.text import NO_CONTROL
 from gridgov.org.enums import NodeKind, Role, UnitKind
 
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -25,7 +26,7 @@ def _check_id_number(value: str | None) -> str | None:
     return value.upper()
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NO_CONTROL]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z_-]{2,32}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_phone)]
 IdNumber = Annotated[str | None, AfterValidator(_check_id_number)]

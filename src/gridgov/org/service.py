@@ -50,6 +50,37 @@ def check_child(parent: OrgNode | None, kind: NodeKind, code: str, *, field: str
         )
 
 
+def reassign(
+    person: Person,
+    roles: Sequence[tuple[str, int, int | None]] | None,
+    unit_ids: Sequence[int] | None,
+    grid_ids: Sequence[int] | None,
+) -> None:
+    """Give ``person`` exactly these roles (role, node id, level), units and grids; None leaves one as it is.
+
+    Rows already held are kept: a new row beside an old one of the same key would be inserted before the
+    old one is deleted and break the unique constraint (a PATCH or re-import that keeps a role was a 500).
+    """
+    if roles is not None:
+        levels = {(role, node_id): level for role, node_id, level in roles}
+        kept = [r for r in person.roles if (r.role, r.node_id) in levels]
+        for held in kept:
+            held.level = levels[(held.role, held.node_id)]
+        have = {(r.role, r.node_id) for r in kept}
+        added = [RoleAssignment(role=k[0], node_id=k[1], level=v) for k, v in levels.items() if k not in have]
+        person.roles = kept + added
+    if unit_ids is not None:
+        wanted = list(dict.fromkeys(unit_ids))
+        kept_units = [m for m in person.memberships if m.unit_id in wanted]
+        have_units = {m.unit_id for m in kept_units}
+        person.memberships = kept_units + [UnitMembership(unit_id=u) for u in wanted if u not in have_units]
+    if grid_ids is not None:
+        wanted = list(dict.fromkeys(grid_ids))
+        kept_grids = [g for g in person.grids if g.node_id in wanted]
+        have_grids = {g.node_id for g in kept_grids}
+        person.grids = kept_grids + [GridAssignment(node_id=n) for n in wanted if n not in have_grids]
+
+
 class OrgService:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -186,15 +217,12 @@ class OrgService:
         nodes: dict[str, OrgNode],
         units: dict[str, Unit],
     ) -> None:
-        if roles is not None:
-            person.roles = [
-                RoleAssignment(role=r.role.value, node_id=nodes[r.node_code].id, level=r.level)
-                for r in {(g.role, g.node_code): g for g in roles}.values()
-            ]
-        if unit_codes is not None:
-            person.memberships = [UnitMembership(unit_id=units[c].id) for c in dict.fromkeys(unit_codes)]
-        if grid_codes is not None:
-            person.grids = [GridAssignment(node_id=nodes[c].id) for c in dict.fromkeys(grid_codes)]
+        reassign(
+            person,
+            None if roles is None else [(g.role.value, nodes[g.node_code].id, g.level) for g in roles],
+            None if unit_codes is None else [units[c].id for c in unit_codes],
+            None if grid_codes is None else [nodes[c].id for c in grid_codes],
+        )
 
     def create_person(self, principal: Principal, data: PersonCreate) -> Person:
         principal.require("people:write")

@@ -24,9 +24,10 @@ from gridgov.kit.tabular import (
     write_xlsx,
 )
 from gridgov.org.enums import NodeKind, Role, UnitKind
-from gridgov.org.models import GridAssignment, OrgNode, Person, RoleAssignment, Unit, UnitMembership
+from gridgov.org.models import OrgNode, Person, Unit
 from gridgov.org.repository import OrgRepository
 from gridgov.org.schemas import ID_NUMBER_RE, PHONE_RE
+from gridgov.org.service import reassign
 
 NODE_KIND_LABELS = {
     NodeKind.county: "县(区)",
@@ -248,9 +249,12 @@ class OrgTransfer:
             else:
                 summary.people_updated += 1
             person.name, person.id_number = name, id_number
-            person.roles = [RoleAssignment(role=r.value, node_id=existing[c].id, level=lv) for r, c, lv in roles]
-            person.memberships = [UnitMembership(unit_id=units[c].id) for c in unit_codes]
-            person.grids = [GridAssignment(node_id=existing[c].id) for c in grid_codes]
+            reassign(
+                person,
+                [(r.value, existing[c].id, lv) for r, c, lv in roles],
+                [units[c].id for c in unit_codes],
+                [existing[c].id for c in grid_codes],
+            )
         self.session.flush()
         return summary
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from gridgov.deps import CurrentUser, SessionDep, WritingUser
 from gridgov.errors import AppError, Forbidden, InvalidInput
+from gridgov.kit.bounds import Offset
 from gridgov.sensing.parsing import REASONS, parse_items, refusal
 from gridgov.sensing.runtime import SensingRuntime
 from gridgov.sensing.schemas import (
@@ -88,7 +89,7 @@ def list_stations(
     kind: Kind = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> StationPage:
     return SensingService(session).list_stations(user, kind=kind, active=active, limit=limit, offset=offset)
 

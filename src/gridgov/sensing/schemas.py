@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gridgov.kit.text import PlainLine
+
 
 class PropertyLimits(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -39,7 +41,7 @@ class DatastreamCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     property: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="观测要素: rainfall, water_level, …")
-    unit: str | None = Field(
+    unit: PlainLine | None = Field(
         default=None, min_length=1, max_length=20, description="Defaults to the property's unit (sensing.limits)"
     )
     min_value: float | None = Field(default=None, description="Plausible range; defaults to the property's")
@@ -57,10 +59,12 @@ class StationCreate(BaseModel):
 
     code: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,40}$", description="站点编码; also the MQTT topic segment")
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]{1,23}$", description="rain_gauge, water_meter, energy_meter, …")
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainLine = Field(min_length=1, max_length=100)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    owner_unit_code: str | None = Field(default=None, description="权属单位: a unit at the station's place or above")
+    owner_unit_code: PlainLine | None = Field(
+        default=None, description="权属单位: a unit at the station's place or above"
+    )
     interval_seconds: int = Field(default=300, ge=1, le=31 * 86400, description="Expected reporting interval (秒)")
     active: bool = True
     datastreams: list[DatastreamCreate] = Field(default_factory=list, max_length=50)
@@ -80,10 +84,10 @@ class StationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: PlainLine | None = Field(default=None, min_length=1, max_length=100)
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    owner_unit_code: str | None = None
+    owner_unit_code: PlainLine | None = None
     interval_seconds: int | None = Field(default=None, ge=1, le=31 * 86400)
     active: bool | None = None
 

@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput, NotFound
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import as_utc
 from gridgov.sensing.models import Datastream, Observation, Station
@@ -37,7 +38,7 @@ OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measu
 NOT_VISIBLE = "实体不存在或不在您的辖区内 (no such entity in your area)"
 
 Top = Annotated[int | None, Query(alias="$top", ge=0, le=MAX_TOP)]
-Skip = Annotated[int, Query(alias="$skip", ge=0)]
+Skip = Annotated[Offset, Query(alias="$skip")]
 Count = Annotated[bool, Query(alias="$count")]
 OrderBy = Annotated[str | None, Query(alias="$orderby", max_length=200)]
 Filter = Annotated[str | None, Query(alias="$filter", max_length=1000)]
@@ -502,21 +503,21 @@ def things(
 
 @router.get("/Things({thing_id})", summary="One Thing")
 def thing(
-    request: Request, session: SessionDep, user: CurrentUser, thing_id: int, expand: Expand = None
+    request: Request, session: SessionDep, user: CurrentUser, thing_id: Id, expand: Expand = None
 ) -> dict[str, Any]:
     ctx = _context(request, session, user)
     return _things(ctx, [_one(ctx, _stations(ctx), Station, thing_id)], _expand(expand, THINGS))[0]
 
 
 @router.get("/Things({thing_id})/Locations", summary="The Location of a Thing")
-def thing_locations(request: Request, session: SessionDep, user: CurrentUser, thing_id: int) -> dict[str, Any]:
+def thing_locations(request: Request, session: SessionDep, user: CurrentUser, thing_id: Id) -> dict[str, Any]:
     ctx = _context(request, session, user)
     return {"value": [_location(ctx, _one(ctx, _stations(ctx), Station, thing_id))]}
 
 
 @router.get("/Things({thing_id})/Datastreams", summary="The Datastreams of a Thing")
 def thing_datastreams(
-    request: Request, session: SessionDep, user: CurrentUser, thing_id: int, top: Top = None, skip: Skip = 0,
+    request: Request, session: SessionDep, user: CurrentUser, thing_id: Id, top: Top = None, skip: Skip = 0,
     count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
 ) -> dict[str, Any]:  # fmt: skip
     ctx = _context(request, session, user)
@@ -541,13 +542,13 @@ def locations(
 
 
 @router.get("/Locations({location_id})", summary="One Location")
-def location(request: Request, session: SessionDep, user: CurrentUser, location_id: int) -> dict[str, Any]:
+def location(request: Request, session: SessionDep, user: CurrentUser, location_id: Id) -> dict[str, Any]:
     ctx = _context(request, session, user)
     return _location(ctx, _one(ctx, _stations(ctx), Station, location_id))
 
 
 @router.get("/Locations({location_id})/Things", summary="The Thing at a Location")
-def location_things(request: Request, session: SessionDep, user: CurrentUser, location_id: int) -> dict[str, Any]:
+def location_things(request: Request, session: SessionDep, user: CurrentUser, location_id: Id) -> dict[str, Any]:
     ctx = _context(request, session, user)
     return {"value": [_thing(ctx, _one(ctx, _stations(ctx), Station, location_id))]}
 
@@ -566,7 +567,7 @@ def datastreams(
 
 @router.get("/Datastreams({datastream_id})", summary="One Datastream")
 def datastream(
-    request: Request, session: SessionDep, user: CurrentUser, datastream_id: int, expand: Expand = None
+    request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id, expand: Expand = None
 ) -> dict[str, Any]:
     ctx = _context(request, session, user)
     stmt = ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids))
@@ -574,7 +575,7 @@ def datastream(
 
 
 @router.get("/Datastreams({datastream_id})/Thing", summary="The Thing of a Datastream")
-def datastream_thing(request: Request, session: SessionDep, user: CurrentUser, datastream_id: int) -> dict[str, Any]:
+def datastream_thing(request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id) -> dict[str, Any]:
     ctx = _context(request, session, user)
     stream = _one(ctx, ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids)), Datastream, datastream_id)
     return _thing(ctx, _one(ctx, _stations(ctx), Station, stream.station_id))
@@ -582,7 +583,7 @@ def datastream_thing(request: Request, session: SessionDep, user: CurrentUser, d
 
 @router.get("/Datastreams({datastream_id})/Observations", summary="The Observations of a Datastream")
 def datastream_observations(
-    request: Request, session: SessionDep, user: CurrentUser, datastream_id: int, top: Top = None, skip: Skip = 0,
+    request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id, top: Top = None, skip: Skip = 0,
     count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
 ) -> dict[str, Any]:  # fmt: skip
     ctx = _context(request, session, user)
@@ -610,7 +611,7 @@ def observations(
 
 @router.get("/Observations({observation_id})", summary="One Observation")
 def observation(
-    request: Request, session: SessionDep, user: CurrentUser, observation_id: int, expand: Expand = None
+    request: Request, session: SessionDep, user: CurrentUser, observation_id: Id, expand: Expand = None
 ) -> dict[str, Any]:
     ctx = _context(request, session, user)
     stmt = ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids))
@@ -619,7 +620,7 @@ def observation(
 
 @router.get("/Observations({observation_id})/Datastream", summary="The Datastream of an Observation")
 def observation_datastream(
-    request: Request, session: SessionDep, user: CurrentUser, observation_id: int
+    request: Request, session: SessionDep, user: CurrentUser, observation_id: Id
 ) -> dict[str, Any]:
     ctx = _context(request, session, user)
     row = _one(ctx, ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids)), Observation, observation_id)

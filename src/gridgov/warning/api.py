@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 from gridgov.case.service import CaseService
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import NotFound
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.principal import Principal
 from gridgov.notify.api import ANSWER_WITHIN, alerting
 from gridgov.sensing.models import Datastream, Observation, Station
@@ -95,7 +96,7 @@ def active_warnings(request: Request, session: SessionDep, user: CurrentUser) ->
     response_model=ZoneCompletion,
     summary="One-click completion view (一键查看): patrol, people reached and answered, residents notified",
 )
-def completion(warning_id: int, request: Request, session: SessionDep, user: CurrentUser) -> ZoneCompletion:
+def completion(warning_id: Id, request: Request, session: SessionDep, user: CurrentUser) -> ZoneCompletion:
     record = session.get(WarningRecord, warning_id)
     zone = session.get(RiskZone, record.zone_id) if record else None
     if zone is None or not user.covers(zone.path):
@@ -146,7 +147,7 @@ def coverage_zones(
     code: Annotated[str | None, Query(max_length=40, description="Only this zone")] = None,
     sort: CoverageSort = "-distance",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> ZoneCoveragePage:
     rows = coverage_rows(coverage_view(request, session, user, as_of, code), beyond_m=beyond_m, sort=sort)
     return ZoneCoveragePage(total=len(rows), items=[ZoneCoverageRead.of(r) for r in rows[offset : offset + limit]])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import NotFound
 from gridgov.evaluation.exports import Cell, download
+from gridgov.kit.bounds import MAX_INT, Id
 from gridgov.notify.api import ANSWER_WITHIN
 from gridgov.notify.models import Alert
 from gridgov.warning.api import (
@@ -86,7 +87,7 @@ def coverage_page(
     user: PageUser,
     as_of: AsOf = None,
     sort: CoverageSort = "-distance",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
     format: Annotated[str | None, Query(pattern="^(xlsx|csv)$")] = None,
 ) -> Response:
     """Coverage as of a date; ``?format=xlsx|csv`` downloads every zone's row."""
@@ -134,7 +135,7 @@ def _export_row(row: ZoneCoverage) -> list[Cell]:
 
 
 @router.get("/warnings/{warning_id}")
-def warning_page(warning_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def warning_page(warning_id: Id, request: Request, session: SessionDep, user: PageUser) -> Response:
     record = session.get(WarningRecord, warning_id)
     zone = session.get(RiskZone, record.zone_id) if record else None
     if record is None or zone is None or not user.covers(zone.path):
