@@ -56,3 +56,23 @@ def test_sweep_marks_the_late_case(db: Database) -> None:
         assert (township.due_close, township.closed, township.closed_on_time) == (2, 2, 1)
         late, _total = service.drill(Period.parse("2026-11"), None, Level.county, COUNTY, "closed_on_time")
         assert late == [numbers[0]]
+
+
+def test_a_drill_case_is_not_evaluated(db: Database) -> None:
+    """A patrol case opened by a drill (source ``exercise:<id>``) is a case on the desk but not in any figure."""
+    with db.sessions() as session:
+        county = build_county(session)
+        person = create_person(session, county, [(Role.admin, COUNTY), (Role.village_cadre, COUNTY)])
+        principal = principal_for(create_account(session, person, "drill"))
+        cases = CaseService(session, clock=lambda: T0)
+        report = CaseReport(category="0401", description="暴露垃圾", lon=119.92, lat=30.02)
+        real = cases.report(principal, report).number
+        drill = cases.report(principal, report, source="exercise:7").number
+        for number in (real, drill):
+            cases.act(principal, number, CaseAction(action=Action.file))
+        session.commit()
+        service = EvaluationService(session, clock=lambda: T0 + timedelta(days=30))
+        township = service.evaluate(Period.parse("2026-11"), None, cached=False).get(Level.township, FUCHUN).counts
+        assert (township.received, township.filed) == (1, 1)
+        numbers, total = service.drill(Period.parse("2026-11"), None, Level.county, COUNTY, "received")
+        assert numbers == [real] and total == 1 and drill not in numbers

@@ -131,6 +131,10 @@ def _enters(ev: Any, pool: Sequence[str]) -> ColumnElement[bool]:
     return and_(ev.c.to_state.in_(pool), or_(ev.c.from_state.is_(None), ev.c.from_state.not_in(pool)))
 
 
+EXERCISE_SOURCE = "exercise:"
+"""Cases opened by a drill (演练) have a source starting so (``exercise:<id>``); the evaluation leaves them out."""
+
+
 class EvaluationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -342,7 +346,11 @@ class EvaluationRepository:
                 r.c.hours,
             )
             .select_from(r.join(cases, cases.c.id == r.c.case_id))
-            .where(or_(r.c.carry == 0, still_open), under(scope, cases.c.path) if scope is not None else true())
+            .where(
+                or_(r.c.carry == 0, still_open),
+                not_(cases.c.source.like(f"{EXERCISE_SOURCE}%")),  # drills are not evaluated
+                under(scope, cases.c.path) if scope is not None else true(),
+            )
         )
         return statement.subquery("d")
 
