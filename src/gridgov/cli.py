@@ -33,6 +33,7 @@ from gridgov.kit.cli import CLI_ACTOR, Groups, console, fail, migrated, set_open
 from gridgov.kit.time import utcnow
 from gridgov.migrate import upgrade
 from gridgov.module import enabled
+from gridgov.notify.channels import ChannelsNotConfigured, senders_from_settings
 from gridgov.org import cli as org_cli
 from gridgov.org.models import OrgNode
 from gridgov.sensing import cli as sensing_cli
@@ -138,11 +139,14 @@ def serve(
 
 
 def _check_listen(host: str) -> None:
-    """Not beyond loopback with the public development secret. Forwarded headers are the app's to judge
+    """Refuse to start, in one line, what would fail or be unsafe: beyond loopback with the public development
+    secret; production without the gateways that reach phones. Forwarded headers are the app's to judge
     (GRIDGOV_TRUSTED_PROXIES), so uvicorn's own proxy layer (which trusts loopback) is off."""
+    settings = get_settings()
     try:
-        get_settings().check_listen(host)
-    except ValueError as exc:
+        settings.check_listen(host)
+        senders_from_settings(settings)
+    except (ValueError, ChannelsNotConfigured) as exc:
         fail(str(exc))
 
 
