@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gridgov.auth.models import Account, ApiToken, AuthSession, LoginAttempt
+from gridgov.db import UTCDateTime
 from gridgov.org.models import Person
 
 
@@ -23,22 +23,28 @@ def _enabled() -> ColumnElement[bool]:
     return and_(Account.active.is_(True), Person.active.is_(True))
 
 
-def _session_alive(session_id: str, now: datetime) -> Select[Any]:
-    return (
-        select(AuthSession.id)
-        .join(Account, AuthSession.account_id == Account.id)
-        .join(Person, Account.person_id == Person.id)
-        .where(AuthSession.id == session_id, AuthSession.expires_at > now, _enabled())
+_NOW = bindparam("now", type_=UTCDateTime())
+_SESSION_ALIVE = (
+    select(literal(1))
+    .select_from(AuthSession)
+    .join(Account, AuthSession.account_id == Account.id)
+    .join(Person, Account.person_id == Person.id)
+    .where(AuthSession.id == bindparam("key"), AuthSession.expires_at > _NOW, _enabled())
+)
+_TOKEN_ALIVE = (
+    select(literal(1))
+    .select_from(ApiToken)
+    .join(Account, ApiToken.account_id == Account.id)
+    .join(Person, Account.person_id == Person.id)
+    .where(
+        ApiToken.token_hash == bindparam("key"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > _NOW),
+        _enabled(),
     )
-
-
-def _token_alive(digest: str, now: datetime) -> Select[Any]:
-    return (
-        select(ApiToken.id)
-        .join(Account, ApiToken.account_id == Account.id)
-        .join(Person, Account.person_id == Person.id)
-        .where(ApiToken.token_hash == digest, _usable(now), _enabled())
-    )
+)
+"""Built once and run on the bare connection: this is on every authenticated request (~0.1 ms on SQLite,
+where building the statement and the ORM's execution path cost several times the query itself)."""
 
 
 class AuthRepository:
@@ -104,11 +110,12 @@ class AuthRepository:
 
     def session_alive(self, session_id: str, now: datetime) -> bool:
         """One indexed lookup: is a cached session principal still good (not logged out, expired or disabled)?"""
-        return self.session.execute(_session_alive(session_id, now)).first() is not None
+        found = self.session.connection().execute(_SESSION_ALIVE, {"key": session_id, "now": now})
+        return found.first() is not None
 
     def token_alive(self, digest: str, now: datetime) -> bool:
         """One indexed lookup: is a cached token principal still good (not revoked, expired or disabled)?"""
-        return self.session.execute(_token_alive(digest, now)).first() is not None
+        return self.session.connection().execute(_TOKEN_ALIVE, {"key": digest, "now": now}).first() is not None
 
     def tokens(self, account_id: int) -> Sequence[ApiToken]:
         return self.session.scalars(
