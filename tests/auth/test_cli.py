@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from gridgov.auth.passwords import DEMO_PASSWORD
 from gridgov.auth.schemas import TokenCreate
 from gridgov.auth.service import AuthService
 from gridgov.cli import app
-from gridgov.config import Settings, get_settings
+from gridgov.config import DEV_SECRET, Settings, get_settings
 from gridgov.db import Database
 from gridgov.main import create_app
 from tests.factories import build_county
@@ -78,3 +79,18 @@ def test_disable_ends_access_and_tokens_are_listed_and_revoked(database: Databas
     with database.session() as session:
         assert AuthService(session, settings).login("boss", GOOD, "10.0.0.1").account_id == account.id
     assert runner.invoke(app, ["user", "disable", "nobody"]).exit_code == 1
+
+
+def test_serve_refuses_a_public_address_with_the_development_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDGOV_SECRET_KEY", DEV_SECRET)
+    monkeypatch.setenv("GRIDGOV_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        for command in (["serve", "--host", "0.0.0.0"], ["demo", "--host", "192.0.2.10"]):
+            with patch("uvicorn.run") as run:
+                result = CliRunner().invoke(app, command)
+            assert result.exit_code == 1 and "GRIDGOV_SECRET_KEY" in result.output and not run.called
+    finally:
+        get_settings.cache_clear()
