@@ -112,13 +112,14 @@ def demo(
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after building")] = True,
 ) -> None:
     """Build the demo county (Fuyang 富阳区) if the database is empty, then serve it (演示)."""
+    if serve_app:
+        _check_listen(host)
     database = migrated(audited=False)
     if not _build_demo(database, seed):
         console.print("demo county already present; serving it")
     database.engine.dispose()
     if not serve_app:
         return
-    _check_listen(host)
     console.print(
         f"\n[bold]gridgov[/bold] → http://{host}:{port}/   login: [bold]admin[/bold] / [bold]{DEMO_PASSWORD}[/bold]"
         f"   (also dispatcher, fuchun, wanshi, grid)\n"
