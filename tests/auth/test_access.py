@@ -78,7 +78,8 @@ def test_a_person_reactivated_needs_a_new_token(client: TestClient, settings: Se
 
 @contextmanager
 def _two_processes(backend: str, directory: Path, settings: Settings) -> Iterator[tuple[FastAPI, FastAPI, Database]]:
-    """Two app instances, each with its own engine and principal cache, on one freshly migrated database."""
+    """Two app instances, each with its own principal cache and session factory (separate pooled connections,
+    real commits), on one freshly migrated database."""
     with fresh_engine(backend, directory) as engine:
         upgrade(engine)
         databases = [Database(engine, sessionmaker(engine, expire_on_commit=False)) for _ in range(2)]
