@@ -60,7 +60,9 @@ class Settings(BaseSettings):
         "headers are believed; empty = none, the peer's own address counts.",
     )
     auth_cache_seconds: float = Field(
-        default=10.0, description="How long a process reuses a resolved token/session (revocation delay)."
+        default=10.0,
+        description="How long a process reuses a resolved principal, so how long a change of roles or scope takes "
+        "to reach it; logout, revocation and deactivation are checked on every request regardless.",
     )
     tile_url: str = Field(
         default="",
