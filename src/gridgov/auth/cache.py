@@ -1,8 +1,9 @@
 """A short-lived per-process cache of resolved principals.
 
-Resolving a token or session costs several queries; every request needs it. Entries live a few
-seconds, so a revoked token, a logout on another process or a role change takes effect within
-that time everywhere (and at once on the process that made the change).
+Resolving a token or session costs several queries (roles, scope, units); every request needs it.
+A cached entry is used only after one indexed lookup shows its session or token row still good
+(``deps._authenticate``), so a logout, a revoked token or a deactivated person is refused at once
+by every process; only a change of roles or scope waits out the entry's few seconds.
 """
 
 from __future__ import annotations
