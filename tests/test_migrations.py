@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from gridgov.migrate import downgrade, upgrade
 from gridgov.schema import metadata
@@ -38,3 +38,33 @@ def test_models_match_migrations(empty_engine: Engine) -> None:
     with empty_engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
+
+
+def _versions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+
+
+def test_core_and_each_module_have_their_own_branch(empty_engine: Engine) -> None:
+    """The core's head and the warning module's head are both recorded; the module's tables come with it."""
+    upgrade(empty_engine)
+    assert _versions(empty_engine) == {"0008", "0005"}
+    assert "warning_zone" in inspect(empty_engine).get_table_names()
+
+
+def test_a_module_left_out_keeps_its_tables_untouched(empty_engine: Engine) -> None:
+    upgrade(empty_engine, modules=())
+    assert _versions(empty_engine) == {"0008"}
+    assert "warning_zone" not in inspect(empty_engine).get_table_names()
+    upgrade(empty_engine)  # enabling it later runs its branch
+    assert "warning_zone" in inspect(empty_engine).get_table_names()
+
+
+def test_a_database_from_the_single_chain_upgrades(empty_engine: Engine) -> None:
+    """Databases migrated before the warning module had its own branch record only 0008 (0005 was on the
+    core's chain); they adopt 0005 instead of running it again."""
+    upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version WHERE version_num = '0005'"))
+    upgrade(empty_engine)
+    assert _versions(empty_engine) == {"0008", "0005"}
