@@ -48,6 +48,14 @@ def test_metrics_open_to_configured_networks_and_the_token(db: Database, setting
         assert scraped.status_code == 200 and "gridgov_http_requests" in scraped.text
 
 
+def test_metrics_by_token_only(db: Database, settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"metrics_allow": "none", "metrics_token": "t0k"}), db)
+    with TestClient(app, client=("127.0.0.1", 40000)) as local:
+        assert local.get("/metrics").status_code == 403
+        assert local.get("/metrics", headers={"Authorization": "Bearer t0k"}).status_code == 200
+    assert Settings(metrics_allow="none").metrics_allow == "none"
+
+
 def test_metrics_allow_must_be_addresses() -> None:
     with pytest.raises(ValidationError, match="not an IP address"):
         Settings(metrics_allow="127.0.0.1, localhost")

@@ -104,7 +104,8 @@ class Settings(BaseSettings):
         description="Largest body of an upload (multipart) or bulk import (GeoJSON, sensor batches).",
     )
     metrics_allow: str = Field(
-        default="127.0.0.1,::1", description="Addresses or networks (CIDR), comma-separated, that may read /metrics."
+        default="127.0.0.1,::1",
+        description="Addresses or networks (CIDR), comma-separated, that may read /metrics; none = the token only.",
     )
     metrics_token: str = Field(default="", description="Bearer token that also opens /metrics from anywhere.")
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
@@ -182,7 +183,7 @@ class Settings(BaseSettings):
     @field_validator("metrics_allow")
     @classmethod
     def _metrics_networks(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
+        for part in filter(None, (p.strip() for p in value.split(",") if value.strip().lower() != "none")):
             try:
                 ip_network(part, strict=False)
             except ValueError as exc:

@@ -78,7 +78,10 @@ def metrics_allowed(client: str | None, authorization: str, allow: str, token: s
 
 
 def networks(allow: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """``127.0.0.1, 10.0.0.0/8, ::1`` → networks; a bad entry raises ValueError."""
+    """``127.0.0.1, 10.0.0.0/8, ::1`` → networks; ``none`` → no address (the token only); a bad entry raises
+    ValueError."""
+    if allow.strip().lower() == "none":
+        return []
     return [ipaddress.ip_network(part.strip(), strict=False) for part in allow.split(",") if part.strip()]
 
 

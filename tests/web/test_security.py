@@ -165,6 +165,21 @@ def test_cookies_over_plain_http_still_work(app: FastAPI, operator: str) -> None
     assert re.search(r"(?i);\s*httponly", session_cookie) and re.search(r"(?i);\s*samesite=lax", session_cookie)
 
 
+def test_https_behind_a_trusted_proxy(db: Database, settings: Settings, operator: str) -> None:
+    """X-Forwarded-Proto counts only from GRIDGOV_TRUSTED_PROXIES: cookies turn Secure behind the proxy, and
+    /metrics judges the client the proxy names, not the proxy."""
+    app = create_app(settings.model_copy(update={"trusted_proxies": "10.9.9.9"}), db)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+    with TestClient(app, client=("10.9.9.9", 40000), headers=forwarded) as proxied:
+        assert all(re.search(r"(?i);\s*secure", c) for c in proxied.get("/login").headers.get_list("set-cookie"))
+        assert proxied.get("/metrics").status_code == 403  # the client is 203.0.113.5
+    with TestClient(app, client=("10.9.9.9", 40000), headers={"X-Forwarded-For": "127.0.0.1"}) as local:
+        assert local.get("/metrics").status_code == 200  # the proxy forwards a scrape from its own host
+    with TestClient(app, client=("198.51.100.7", 40000), headers=forwarded) as direct:
+        cookies = direct.get("/login").headers.get_list("set-cookie")
+        assert cookies and not any(re.search(r"(?i);\s*secure", c) for c in cookies)  # a claim, not a proxy
+
+
 # --- request bodies ---------------------------------------------------------------------------------------------
 
 
