@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -61,12 +61,18 @@ class TimestampMixin:
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+SqliteSynchronous = Literal["normal", "full"]
+
+
+def _set_sqlite_pragmas(synchronous: SqliteSynchronous, dbapi_connection: Any, _record: Any) -> None:
+    """WAL with ``synchronous=NORMAL`` (the default): a committed transaction survives a crash of the process,
+    but the last ones may be lost in a power cut or an OS crash (WAL is fsynced at checkpoints, not at every
+    commit). ``FULL`` fsyncs the WAL at every commit: it survives those too, at the cost of an fsync per commit."""
     # let SQLAlchemy, not the sqlite3 module, emit BEGIN, so SAVEPOINTs work as documented
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
@@ -140,14 +146,14 @@ def _checkin_sqlite(gate: WriteGate, _dbapi_connection: Any, record: Any) -> Non
         gate.release()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = "normal", **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         gate = WriteGate(timeout=BUSY_TIMEOUT_MS / 1000)
-        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "connect", partial(_set_sqlite_pragmas, sqlite_synchronous))
         event.listen(engine, "begin", partial(_begin_sqlite, gate))
         event.listen(engine, "commit", partial(_end_sqlite, gate))
         event.listen(engine, "rollback", partial(_end_sqlite, gate))
@@ -164,8 +170,8 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        engine = make_engine(url)
+    def from_url(cls, url: str, *, sqlite_synchronous: SqliteSynchronous = "normal") -> Database:
+        engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))
 
     @contextmanager

@@ -8,13 +8,30 @@ subscriptions (``$share/<group>/<filter>``: each message to one member, a connec
 retained messages, keep-alive. Sessions live in memory: they survive a consumer's restart, not the
 broker's (production uses Mosquitto or EMQX, with persistence).
 
+**A publisher's PUBACK means its message is kept.** The broker answers a QoS 1 publish (PUBREC for QoS 2)
+only once every subscriber it delivered a QoS 1 copy to has acknowledged that copy, and the platform's
+consumer acknowledges only after the transaction holding the reading has committed: a PUBACK to a gateway
+therefore means the reading is in the database, and a crash of the whole process (broker, consumer and
+writer) loses nothing acknowledged; the gateway re-sends what was not (paho does so on reconnect). A
+message on the ``hold`` filter that no subscriber takes yet (the consumer has not subscribed since a
+restart) waits, unacknowledged, until one subscribes. A copy the broker cannot keep for a persistent
+subscriber (its queue is full) is not acknowledged either: the publisher's connection is closed so that it
+re-sends. A clean-session subscriber that leaves gives up its copies (they count as answered).
+
 Authentication is delegated to an :class:`Authority` (the platform's is
 :class:`gridgov.sensing.gateways.GatewayAuthority`): it answers each CONNECT's user name and password with a
 :class:`Grant` or a CONNACK return code (4 bad user name or password, 5 not authorised), and the grant says
 whether the client may subscribe and which of its publishes are routed. MQTT 3.1.1 has no negative PUBACK: a
-publish the grant refuses is acknowledged and dropped (the authority records it). A persistent session belongs
-to the client that made it: another client cannot take over its id. Without an authority (tests, a lab)
-anyone may connect and do anything.
+publish the grant refuses is acknowledged (once the authority has recorded it) and dropped. A persistent
+session belongs to the client that made it: another client cannot take over its id. Every
+``recheck_seconds`` the authority re-checks the credential of every connected client whose grant names one
+(an API token revoked or expired, an account or person deactivated): those no longer valid are
+disconnected. Without an authority (tests, a lab) anyone may connect and do anything.
+
+Before authentication a client can cost little: its CONNECT must arrive within ``connect_timeout`` seconds
+and be at most 64 KiB, at most ``max_unauthenticated`` connections wait for their CONNACK at once (more are
+closed at once), every packet's declared length is checked against ``max_packet`` before its body is read
+(larger: disconnected), and at most ``max_sessions`` sessions exist (a new one beyond: CONNACK 3).
 
 Why not ``amqtt`` (PyPI): 0.12.1 cancels its outgoing QoS 1 deliveries when a subscriber disconnects
 and forgets them (they are never re-sent), and keeps no offline queue for anonymous sessions, so a
@@ -30,21 +47,58 @@ import logging
 import struct
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn, Protocol
+
+from gridgov.sensing.mqttwire import (
+    ACCEPTED,
+    BAD_CREDENTIALS,
+    CONNACK,
+    CONNECT,
+    DISCONNECT,
+    NOT_AUTHORISED,
+    PINGREQ,
+    PINGRESP,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    SERVER_UNAVAILABLE,
+    SUBACK,
+    SUBSCRIBE,
+    SUBSCRIPTION_REFUSED,
+    UNSUBACK,
+    UNSUBSCRIBE,
+    Connect,
+    ProtocolError,
+    matches,
+    packet,
+    parse_connect,
+    publish,
+    remaining_length,
+)
+
+__all__ = ["BAD_CREDENTIALS", "NOT_AUTHORISED", "Authority", "EmbeddedBroker", "Grant", "Message", "matches"]
 
 log = logging.getLogger(__name__)
-
-ACCEPTED, SERVER_UNAVAILABLE, BAD_CREDENTIALS, NOT_AUTHORISED = 0, 3, 4, 5
-"""CONNACK return codes (MQTT 3.1.1 §3.2.2.3)."""
-SUBSCRIPTION_REFUSED = 0x80
-CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP = 1, 2, 3, 4, 5, 6, 7
-SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT = 8, 9, 10, 11, 12, 13, 14
+MAX_CONNECT = 65_536
+"""The largest CONNECT accepted (client id, will, user name and password), whatever ``max_packet`` is."""
+OPEN, ANSWERED, ABANDONED = 0, 1, 2
 
 
-class ProtocolError(Exception):
-    pass
+@dataclass(eq=False, slots=True)
+class _Ticket:
+    """A publisher's QoS 1/2 message waiting for its answer (``reply``: PUBACK or PUBREC)."""
+
+    writer: asyncio.StreamWriter
+    """The publisher's connection (a re-sent QoS 2 message moves it to the new one)."""
+    reply: bytes
+    waiting: int = 1
+    """Copies and verdicts not yet settled, plus one while the message is being routed."""
+    state: int = OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +107,7 @@ class Message:
     payload: bytes
     qos: int
     retain: bool = False
+    ticket: _Ticket | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +117,11 @@ class Grant:
     name: str
     """Who it is (the account's user name): owns the sessions it creates."""
     may_subscribe: bool
-    may_publish: Callable[[str, bytes], bool] | None = None
-    """(topic, payload) → route it? None: every publish is routed."""
+    may_publish: Callable[[str, bytes], bool | Future[Any]] | None = None
+    """(topic, payload) → route it? None: every publish is routed. A future: not routed, and answered
+    once the future is done (the authority records the refusal durably first)."""
+    credential: object = None
+    """What :meth:`Authority.recheck` re-checks while the client stays connected (None: nothing)."""
 
 
 class Authority(Protocol):
@@ -71,72 +129,9 @@ class Authority(Protocol):
         """A grant, or the CONNACK return code refusing the connection. Called in a worker thread."""
         ...
 
-
-@dataclass(frozen=True, slots=True)
-class _Connect:
-    level: int
-    clean: bool
-    keepalive: int
-    client_id: str
-    username: str | None
-    password: bytes | None
-
-
-def _parse_connect(body: bytes) -> _Connect:
-    def field_at(offset: int) -> tuple[bytes, int]:
-        length = struct.unpack_from("!H", body, offset)[0]
-        end = offset + 2 + length
-        if end > len(body):
-            raise ProtocolError("CONNECT field runs past the packet")
-        return body[offset + 2 : end], end
-
-    _name, offset = field_at(0)
-    level, flags = body[offset], body[offset + 1]
-    keepalive = struct.unpack_from("!H", body, offset + 2)[0]
-    client_id, offset = field_at(offset + 4)
-    if flags & 0x04:  # will topic and will message
-        _topic, offset = field_at(offset)
-        _message, offset = field_at(offset)
-    username = password = None
-    if flags & 0x80:
-        raw_name, offset = field_at(offset)
-        username = raw_name.decode()
-    if flags & 0x40:
-        password, offset = field_at(offset)
-    return _Connect(level, bool(flags & 0x02), keepalive, client_id.decode(), username, password)
-
-
-def _string(text: str) -> bytes:
-    raw = text.encode()
-    return struct.pack("!H", len(raw)) + raw
-
-
-def _packet(kind: int, flags: int, body: bytes) -> bytes:
-    length, header = len(body), bytearray([(kind << 4) | flags])
-    while True:
-        byte, length = length % 128, length // 128
-        header.append(byte | (0x80 if length else 0))
-        if not length:
-            return bytes(header) + body
-
-
-def _publish(message: Message, mid: int | None, dup: bool = False) -> bytes:
-    flags = (0x08 if dup else 0) | (message.qos << 1) | (0x01 if message.retain else 0)
-    body = _string(message.topic) + (struct.pack("!H", mid) if mid is not None else b"") + message.payload
-    return _packet(PUBLISH, flags, body)
-
-
-def matches(topic_filter: str, topic: str) -> bool:
-    """MQTT wildcard matching (``+`` one level, ``#`` the rest); ``$`` topics only by explicit filters."""
-    if topic.startswith("$") and not topic_filter.startswith("$"):
-        return False
-    f_parts, t_parts = topic_filter.split("/"), topic.split("/")
-    for index, part in enumerate(f_parts):
-        if part == "#":
-            return True
-        if index >= len(t_parts) or (part != "+" and part != t_parts[index]):
-            return False
-    return len(f_parts) == len(t_parts)
+    def recheck(self, grants: Sequence[Grant]) -> Sequence[bool]:
+        """Whether each grant's credential is still valid. Called in a worker thread."""
+        ...
 
 
 @dataclass
@@ -149,12 +144,18 @@ class _Session:
     writer: asyncio.StreamWriter | None = None
     owner: str | None = None
     """The grant's name of the client that made the session (with an authority)."""
+    grant: Grant | None = None
+    """The grant of the connection now using the session."""
     mids: itertools.cycle[int] = field(default_factory=lambda: itertools.cycle(range(1, 65536)))
-    incoming_qos2: set[int] = field(default_factory=set)
+    incoming_qos2: dict[int, _Ticket] = field(default_factory=dict)
 
     @property
     def connected(self) -> bool:
         return self.writer is not None
+
+
+class _Refused(Exception):
+    """The connection is refused before CONNACK (no session, nothing more to read)."""
 
 
 class EmbeddedBroker:
@@ -166,12 +167,22 @@ class EmbeddedBroker:
         max_inflight: int = 1000,
         max_queued: int = 200_000,
         authority: Authority | None = None,
+        hold: str | None = None,
+        max_packet: int = 262_144,
+        max_unauthenticated: int = 100,
+        max_sessions: int = 10_000,
+        connect_timeout: float = 5.0,
+        recheck_seconds: float = 5.0,
     ) -> None:
         self.host, self.port = host, port
         self.authority = authority
+        self.hold = hold
         self.max_inflight, self.max_queued = max_inflight, max_queued
+        self.max_packet, self.max_unauthenticated, self.max_sessions = max_packet, max_unauthenticated, max_sessions
+        self.connect_timeout, self.recheck_seconds = connect_timeout, recheck_seconds
         self._sessions: dict[str, _Session] = {}
         self._retained: dict[str, Message] = {}
+        self._held: deque[Message] = deque()
         self._turn = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -179,6 +190,8 @@ class EmbeddedBroker:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.dropped = 0
+        self.unauthenticated = 0
+        """Connections waiting for their CONNACK now."""
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
@@ -207,6 +220,8 @@ class EmbeddedBroker:
             self._ready.set()
             loop.close()
             return
+        if self.authority is not None and self.recheck_seconds > 0:
+            loop.create_task(self._recheck_forever())
         self._ready.set()
         try:
             loop.run_forever()
@@ -220,27 +235,26 @@ class EmbeddedBroker:
 
     # one connection ----------------------------------------------------------------------------
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.unauthenticated >= self.max_unauthenticated:
+            log.warning("mqtt connection refused: too many connections before CONNACK")
+            writer.close()
+            return
         session: _Session | None = None
+        self.unauthenticated += 1
         try:
-            kind, _flags, body = await asyncio.wait_for(self._read(reader), 10)
-            if kind != CONNECT:
-                raise ProtocolError("first packet is not CONNECT")
-            connect = _parse_connect(body)
-            grant = await self._authenticate(connect)
-            if isinstance(grant, int):
-                writer.write(_packet(CONNACK, 0, bytes([0, grant])))
-                await writer.drain()
-                return
-            session, keepalive = self._connect(connect, writer, grant)
-            if session is None:
-                return
-            timeout = keepalive * 1.5 if keepalive else None
+            try:
+                connect, grant = await self._handshake(reader, writer)
+                session = self._connect(connect, writer, grant)
+            finally:
+                self.unauthenticated -= 1
+            timeout = connect.keepalive * 1.5 if connect.keepalive else None
             while True:
-                kind, flags, body = await asyncio.wait_for(self._read(reader), timeout)
+                kind, flags, body = await asyncio.wait_for(self._read(reader, self.max_packet), timeout)
                 if kind == DISCONNECT:
                     return
-                self._handle(session, grant, kind, flags, body)
+                self._handle(session, writer, grant, kind, flags, body)
         except (
+            _Refused,
             asyncio.IncompleteReadError,
             ConnectionError,
             TimeoutError,
@@ -252,14 +266,37 @@ class EmbeddedBroker:
             log.debug("mqtt connection closed", extra={"reason": repr(exc)})
         finally:
             if session is not None and session.writer is writer:
-                session.writer = None
+                session.writer = session.grant = None
                 if session.clean:
-                    self._sessions.pop(session.client_id, None)
+                    self._discard(session)
             writer.close()
 
-    async def _authenticate(self, connect: _Connect) -> Grant | int | None:
+    async def _handshake(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> tuple[Connect, Grant | None]:
+        """The CONNECT, read within ``connect_timeout``, and its grant; raises _Refused after a refusing CONNACK."""
+        kind, _flags, body = await asyncio.wait_for(
+            self._read(reader, min(self.max_packet, MAX_CONNECT)), self.connect_timeout
+        )
+        if kind != CONNECT:
+            raise ProtocolError("first packet is not CONNECT")
+        connect = parse_connect(body)
+        if connect.level not in (3, 4):
+            await self._refuse(writer, 1)  # unacceptable protocol version
+        grant = await self._authenticate(connect)
+        if isinstance(grant, int):
+            await self._refuse(writer, grant)
+        return connect, grant
+
+    async def _refuse(self, writer: asyncio.StreamWriter, code: int) -> NoReturn:
+        writer.write(packet(CONNACK, 0, bytes([0, code])))
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        raise _Refused(f"CONNACK {code}")
+
+    async def _authenticate(self, connect: Connect) -> Grant | int | None:
         """None when there is no authority (anyone may do anything)."""
-        if self.authority is None or connect.level not in (3, 4):
+        if self.authority is None:
             return None
         loop = asyncio.get_running_loop()
         try:
@@ -268,83 +305,77 @@ class EmbeddedBroker:
             log.exception("mqtt authentication failed")
             return SERVER_UNAVAILABLE
 
-    async def _read(self, reader: asyncio.StreamReader) -> tuple[int, int, bytes]:
+    async def _read(self, reader: asyncio.StreamReader, limit: int) -> tuple[int, int, bytes]:
+        """One packet; its declared length is checked against ``limit`` before the body is read."""
         first = (await reader.readexactly(1))[0]
-        length, multiplier = 0, 1
-        for _ in range(4):
-            byte = (await reader.readexactly(1))[0]
-            length += (byte & 0x7F) * multiplier
-            if not byte & 0x80:
-                break
-            multiplier *= 128
-        else:
-            raise ProtocolError("malformed remaining length")
+        encoded = bytearray()
+        while (length := remaining_length(encoded)) is None:
+            encoded += await reader.readexactly(1)
+        if length > limit:
+            log.warning("mqtt connection closed: packet too large", extra={"bytes": length, "limit": limit})
+            raise ProtocolError(f"packet of {length} bytes exceeds the limit of {limit}")
         return first >> 4, first & 0x0F, await reader.readexactly(length) if length else b""
 
-    def _connect(
-        self, connect: _Connect, writer: asyncio.StreamWriter, grant: Grant | None
-    ) -> tuple[_Session | None, int]:
+    def _connect(self, connect: Connect, writer: asyncio.StreamWriter, grant: Grant | None) -> _Session:
         client_id, clean = connect.client_id, connect.clean
-        if connect.level not in (3, 4):
-            writer.write(_packet(CONNACK, 0, b"\x00\x01"))  # unacceptable protocol version
-            return None, 0
         if not client_id:
             if not clean:
-                writer.write(_packet(CONNACK, 0, b"\x00\x02"))  # identifier rejected
-                return None, 0
+                writer.write(packet(CONNACK, 0, b"\x00\x02"))  # identifier rejected
+                raise _Refused("empty client id with a persistent session")
             client_id = f"auto-{next(self._turn)}-{id(writer)}"
         old = self._sessions.get(client_id)
         owner = grant.name if grant is not None else None
         if old is not None and old.owner != owner:  # nobody takes over another client's session
-            writer.write(_packet(CONNACK, 0, bytes([0, NOT_AUTHORISED])))
-            return None, 0
+            writer.write(packet(CONNACK, 0, bytes([0, NOT_AUTHORISED])))
+            raise _Refused("session of another client")
+        if old is None and len(self._sessions) >= self.max_sessions:
+            log.warning("mqtt connection refused: too many sessions", extra={"sessions": len(self._sessions)})
+            writer.write(packet(CONNACK, 0, bytes([0, SERVER_UNAVAILABLE])))
+            raise _Refused("too many sessions")
         if old is not None and old.writer is not None:  # take-over: the old connection goes
             old.writer.close()
             old.writer = None
         if clean or old is None:
+            if old is not None:
+                self._discard(old)
             session = _Session(client_id, clean, owner=owner)
             self._sessions[client_id] = session
             present = 0
         else:
             session, present = old, 1
             session.clean = False
-        session.writer = writer
-        writer.write(_packet(CONNACK, 0, bytes([present, ACCEPTED])))
+        session.writer, session.grant = writer, grant
+        writer.write(packet(CONNACK, 0, bytes([present, ACCEPTED])))
         for mid, message in session.inflight.items():  # unacknowledged before the break: again, marked DUP
-            writer.write(_publish(message, mid, dup=True))
+            writer.write(publish(message.topic, message.payload, message.qos, message.retain, mid, dup=True))
         self._pump(session)
-        return session, connect.keepalive
+        return session
 
-    def _handle(self, session: _Session, grant: Grant | None, kind: int, flags: int, body: bytes) -> None:
-        writer = session.writer
-        if writer is None:
+    def _discard(self, session: _Session) -> None:
+        """Forget a session; the copies it held are given up (answered, as far as their publishers go)."""
+        if self._sessions.get(session.client_id) is session:
+            del self._sessions[session.client_id]
+        for message in itertools.chain(session.queue, session.inflight.values()):
+            if message.ticket is not None:
+                self._settle(message.ticket)
+        session.queue.clear()
+        session.inflight.clear()
+
+    def _handle(
+        self, session: _Session, writer: asyncio.StreamWriter, grant: Grant | None, kind: int, flags: int, body: bytes
+    ) -> None:
+        if session.writer is not writer:
             raise ConnectionError("session taken over")
         if kind == PUBLISH:
-            qos = (flags >> 1) & 0x03
-            length = struct.unpack_from("!H", body)[0]
-            topic = body[2 : 2 + length].decode()
-            offset = 2 + length
-            mid = None
-            if qos:
-                mid = struct.unpack_from("!H", body, offset)[0]
-                offset += 2
-            message = Message(topic, body[offset:], min(qos, 1), bool(flags & 0x01))
-            if qos == 2:
-                if mid not in session.incoming_qos2:  # method A: route once, on the first PUBLISH
-                    session.incoming_qos2.add(mid)  # type: ignore[arg-type]
-                    self._route_from(grant, message)
-                writer.write(_packet(PUBREC, 0, struct.pack("!H", mid)))
-                return
-            self._route_from(grant, message)
-            if qos == 1:
-                writer.write(_packet(PUBACK, 0, struct.pack("!H", mid)))
+            self._incoming(session, writer, grant, flags, body)
         elif kind == PUBACK:
-            session.inflight.pop(struct.unpack_from("!H", body)[0], None)
+            message = session.inflight.pop(struct.unpack_from("!H", body)[0], None)
+            if message is not None and message.ticket is not None:
+                self._settle(message.ticket)
             self._pump(session)
         elif kind == PUBREL:
-            mid = struct.unpack_from("!H", body)[0]
-            session.incoming_qos2.discard(mid)
-            writer.write(_packet(PUBCOMP, 0, body[:2]))
+            session.incoming_qos2.pop(struct.unpack_from("!H", body)[0], None)
+            writer.write(packet(PUBCOMP, 0, body[:2]))
         elif kind == SUBSCRIBE:
             mid, offset, granted = body[:2], 2, bytearray()
             while offset < len(body):
@@ -358,34 +389,119 @@ class EmbeddedBroker:
                 session.subscriptions[topic_filter] = qos
                 granted.append(qos)
                 self._send_retained(session, topic_filter, qos)
-            writer.write(_packet(SUBACK, 0, mid + bytes(granted)))
+            writer.write(packet(SUBACK, 0, mid + bytes(granted)))
             self._pump(session)
+            self._unpark()
         elif kind == UNSUBSCRIBE:
             offset = 2
             while offset < len(body):
                 length = struct.unpack_from("!H", body, offset)[0]
                 session.subscriptions.pop(body[offset + 2 : offset + 2 + length].decode(), None)
                 offset += 2 + length
-            writer.write(_packet(UNSUBACK, 0, body[:2]))
+            writer.write(packet(UNSUBACK, 0, body[:2]))
         elif kind == PINGREQ:
-            writer.write(_packet(PINGRESP, 0, b""))
+            writer.write(packet(PINGRESP, 0, b""))
         elif kind in (PUBREC, PUBCOMP):
             pass  # the broker sends no QoS 2
         else:
             raise ProtocolError(f"unexpected packet type {kind}")
 
-    # routing -----------------------------------------------------------------------------------
-    def _route_from(self, grant: Grant | None, message: Message) -> None:
-        if grant is None or grant.may_publish is None or grant.may_publish(message.topic, message.payload):
-            self._route(message)
+    def _incoming(
+        self, session: _Session, writer: asyncio.StreamWriter, grant: Grant | None, flags: int, body: bytes
+    ) -> None:
+        qos = (flags >> 1) & 0x03
+        length = struct.unpack_from("!H", body)[0]
+        topic = body[2 : 2 + length].decode()
+        offset = 2 + length
+        if not qos:
+            self._publish_from(grant, Message(topic, body[offset:], 0, bool(flags & 0x01)))
+            return
+        mid = struct.unpack_from("!H", body, offset)[0]
+        if qos == 2:  # method A: routed once, on the first PUBLISH; PUBREC once it is kept
+            known = session.incoming_qos2.get(mid)
+            if known is not None and known.state != ABANDONED:
+                if known.state == OPEN:
+                    known.writer = writer  # a re-send after a reconnect: answer on the live connection
+                else:
+                    writer.write(known.reply)
+                return
+        ticket = _Ticket(writer, packet(PUBACK if qos == 1 else PUBREC, 0, struct.pack("!H", mid)))
+        if qos == 2:
+            session.incoming_qos2[mid] = ticket
+        self._publish_from(grant, Message(topic, body[offset + 2 :], 1, bool(flags & 0x01), ticket))
+        self._settle(ticket)  # the routing itself is done
 
-    def _route(self, message: Message) -> None:
+    # answering publishers ----------------------------------------------------------------------
+    def _settle(self, ticket: _Ticket) -> None:
+        ticket.waiting -= 1
+        if ticket.waiting <= 0 and ticket.state == OPEN:
+            ticket.state = ANSWERED
+            if not ticket.writer.is_closing():
+                ticket.writer.write(ticket.reply)
+
+    def _abandon(self, ticket: _Ticket, why: str) -> None:
+        """The message could not be kept: never answered; the publisher is disconnected so that it re-sends."""
+        if ticket.state != OPEN:
+            return
+        ticket.state = ABANDONED
+        if not ticket.writer.is_closing():
+            log.warning("mqtt message not kept; publisher disconnected to re-send it", extra={"why": why})
+            ticket.writer.close()
+
+    def _verdict(self, ticket: _Ticket, verdict: Future[Any]) -> None:
+        if verdict.cancelled() or verdict.exception() is not None:
+            self._abandon(ticket, "refusal not recorded")
+        else:
+            self._settle(ticket)
+
+    # routing -----------------------------------------------------------------------------------
+    def _publish_from(self, grant: Grant | None, message: Message) -> None:
+        verdict = (
+            True if grant is None or grant.may_publish is None else grant.may_publish(message.topic, message.payload)
+        )
+        ticket = message.ticket
+        if isinstance(verdict, Future):
+            if ticket is not None:
+                ticket.waiting += 1
+                loop = asyncio.get_running_loop()
+
+                def done(future: Future[Any]) -> None:
+                    with contextlib.suppress(RuntimeError):  # the broker stopped meanwhile
+                        loop.call_soon_threadsafe(self._verdict, ticket, future)
+
+                verdict.add_done_callback(done)
+            return
+        if (
+            verdict
+            and not self._route(message)
+            and ticket is not None
+            and self.hold
+            and matches(self.hold, message.topic)
+        ):
+            if len(self._held) >= self.max_queued:
+                self._abandon(ticket, "nobody subscribed and the hold queue is full")
+                return
+            ticket.waiting += 1
+            self._held.append(message)
+
+    def _unpark(self) -> None:
+        """Route the held messages again (after a SUBSCRIBE); those still taken by nobody wait on."""
+        held, self._held = self._held, deque()
+        for message in held:
+            if self._route(message):
+                self._settle(message.ticket)  # type: ignore[arg-type]
+            else:
+                self._held.append(message)
+
+    def _route(self, message: Message) -> bool:
+        """Deliver to every matching session; False when nobody took it."""
         if message.retain:
             if message.payload:
-                self._retained[message.topic] = message
+                self._retained[message.topic] = replace(message, ticket=None)
             else:
                 self._retained.pop(message.topic, None)
-            message = Message(message.topic, message.payload, message.qos)
+            message = replace(message, retain=False)
+        delivered = False
         groups: dict[tuple[str, str], list[tuple[_Session, int]]] = {}
         for session in list(self._sessions.values()):
             best = -1
@@ -397,23 +513,31 @@ class EmbeddedBroker:
                 elif qos > best and matches(topic_filter, message.topic):
                     best = qos
             if best >= 0:
-                self._deliver(session, message, best)
+                delivered |= self._deliver(session, message, best)
         for members in groups.values():
             online = [m for m in members if m[0].connected] or [m for m in members if not m[0].clean]
             if online:
                 session, qos = online[next(self._turn) % len(online)]
-                self._deliver(session, message, qos)
+                delivered |= self._deliver(session, message, qos)
+        return delivered
 
-    def _deliver(self, session: _Session, message: Message, qos: int) -> None:
+    def _deliver(self, session: _Session, message: Message, qos: int) -> bool:
         qos = min(qos, message.qos)
         if not session.connected and (qos == 0 or session.clean):
-            return
+            return False
         if len(session.queue) >= self.max_queued:
             self.dropped += 1
             log.warning("mqtt queue full, message dropped", extra={"client": session.client_id})
-            return
-        session.queue.append(message if qos == message.qos else Message(message.topic, message.payload, qos))
+            if message.ticket is not None:
+                self._abandon(message.ticket, "subscriber queue full")
+            return False
+        if qos < message.qos:
+            message = Message(message.topic, message.payload, qos)
+        elif message.ticket is not None:
+            message.ticket.waiting += 1
+        session.queue.append(message)
         self._pump(session)
+        return True
 
     def _pump(self, session: _Session) -> None:
         writer = session.writer
@@ -422,16 +546,49 @@ class EmbeddedBroker:
         while session.queue and len(session.inflight) < self.max_inflight:
             message = session.queue.popleft()
             if message.qos == 0:
-                writer.write(_publish(message, None))
+                writer.write(publish(message.topic, message.payload, 0, message.retain, None))
                 continue
             mid = next(session.mids)
             while mid in session.inflight:
                 mid = next(session.mids)
             session.inflight[mid] = message
-            writer.write(_publish(message, mid))
+            writer.write(publish(message.topic, message.payload, message.qos, message.retain, mid))
 
     def _send_retained(self, session: _Session, topic_filter: str, qos: int) -> None:
         real = topic_filter.split("/", 2)[2] if topic_filter.startswith("$share/") else topic_filter
         for topic, message in self._retained.items():
             if matches(real, topic):
                 session.queue.append(Message(topic, message.payload, min(qos, message.qos), retain=True))
+
+    # credentials of connected clients ------------------------------------------------------------
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_seconds)
+            try:
+                await self.recheck()
+            except Exception:  # a database hiccup: try again at the next round
+                log.exception("mqtt credential re-check failed")
+
+    async def recheck(self) -> int:
+        """Disconnect every client whose credential is no longer valid; returns how many."""
+        if self.authority is None:
+            return 0
+        live = [
+            (session, session.writer, session.grant)
+            for session in self._sessions.values()
+            if session.writer is not None and session.grant is not None and session.grant.credential is not None
+        ]
+        if not live:
+            return 0
+        grants = [grant for _session, _writer, grant in live]
+        verdicts = await asyncio.get_running_loop().run_in_executor(None, self.authority.recheck, grants)
+        closed = 0
+        for (session, writer, grant), valid in zip(live, verdicts, strict=True):
+            if not valid and session.writer is writer and writer is not None:
+                log.info(
+                    "mqtt connection closed: credential no longer valid",
+                    extra={"client": session.client_id, "username": grant.name if grant else None},
+                )
+                writer.close()
+                closed += 1
+        return closed

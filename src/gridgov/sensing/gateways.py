@@ -3,15 +3,17 @@
 * A gateway connects with its account's user name and, as the password, an API token of that account (the
   token the HTTP ingest accepts); the account needs the ``api_client`` (or ``admin``) role. A missing
   user name or password, or a role that is not a gateway's, is refused with CONNACK 5 (not authorised); a
-  wrong token, or a token of another account, with 4 (bad user name or password). A revoked token takes
-  effect at the gateway's next connection.
+  wrong token, or a token of another account, with 4 (bad user name or password); so is a token revoked or
+  expired, or one whose account or person is deactivated. The broker re-checks the token of every connected
+  gateway every ``GRIDGOV_MQTT_RECHECK_SECONDS`` (5 s) and disconnects those no longer valid.
 * The platform's own consumer connects as ``gridgov-internal`` with a password derived from the secret key,
   so every app process of one deployment knows it and nobody without the key does. Only it may subscribe.
 * A gateway publishes only to the topics of stations in its area. The broker cannot pass the publisher on to
   the consumer (MQTT 3.1.1 carries no properties), so it decides itself, from the station catalogue: a
-  reading for a station outside the gateway's area is acknowledged (3.1.1 has no negative PUBACK) but not
-  routed, and dead-lettered as ``out_of_scope`` through the observation writer. A topic that names no
-  known station is routed and the consumer dead-letters it (``bad_topic``, ``unknown_station``). The
+  reading for a station outside the gateway's area is not routed but dead-lettered as ``out_of_scope``
+  through the observation writer, and acknowledged (3.1.1 has no negative PUBACK) once that is committed.
+  A topic that names no known station is routed and the consumer dead-letters it (``bad_topic``,
+  ``unknown_station``). The
   station snapshot is refreshed at most once a second, and at once for a station it does not know, so a
   new station is usable at once; a station moved to another area is checked against its new place within
   a second.
@@ -25,8 +27,10 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from functools import partial
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -34,9 +38,11 @@ from sqlalchemy.orm import Session
 from gridgov.auth.models import Account
 from gridgov.auth.repository import AuthRepository
 from gridgov.auth.schemas import TokenCreate
-from gridgov.auth.service import AuthService
+from gridgov.auth.security import token_digest
+from gridgov.auth.service import AuthService, principal_for
 from gridgov.config import Settings
 from gridgov.db import Database
+from gridgov.kit.time import utcnow
 from gridgov.org.enums import Role
 from gridgov.org.models import Person, RoleAssignment
 from gridgov.sensing.broker import BAD_CREDENTIALS, NOT_AUTHORISED, Grant
@@ -67,7 +73,7 @@ class GatewayAuthority:
         self,
         database: Database,
         settings: Settings,
-        refuse: Callable[[Batch], object],
+        refuse: Callable[[Batch], Future[Any]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
@@ -88,18 +94,33 @@ class GatewayAuthority:
                 return Grant(INTERNAL_USERNAME, may_subscribe=True)
             return BAD_CREDENTIALS
         with self.database.sessions() as session:
-            found = AuthService(session, self.settings).principal_from_token(secret)
-        if found is None or found[0].username != username:
+            repo = SensingRepository(session)
+            tokens = repo.live_tokens(utcnow(), digest=token_digest(secret))
+            account = repo.account(tokens[0].account_id) if tokens else None
+            principal = principal_for(account) if account is not None and account.username == username else None
+        if principal is None:
             log.info("mqtt connection refused: bad credentials", extra={"username": username[:60]})
             return BAD_CREDENTIALS
-        principal = found[0]
         if not GATEWAY_ROLES & principal.roles:
             log.info("mqtt connection refused: not a gateway", extra={"username": username})
             return NOT_AUTHORISED
-        return Grant(username, may_subscribe=False, may_publish=partial(self.may_publish, principal.scope_paths))
+        return Grant(
+            username,
+            may_subscribe=False,
+            may_publish=partial(self.may_publish, principal.scope_paths),
+            credential=tokens[0].id,
+        )
 
-    def may_publish(self, scope: tuple[str, ...], topic: str, payload: bytes) -> bool:
-        """Route it? A reading for a station outside ``scope`` is dead-lettered here instead."""
+    def recheck(self, grants: Sequence[Grant]) -> list[bool]:
+        """Whether each connected gateway's token still opens the door (one query for all of them)."""
+        ids = [grant.credential for grant in grants if isinstance(grant.credential, int)]
+        with self.database.sessions() as session:
+            live = {token.id for token in SensingRepository(session).live_tokens(utcnow(), ids=ids)}
+        return [grant.credential in live for grant in grants]
+
+    def may_publish(self, scope: tuple[str, ...], topic: str, payload: bytes) -> bool | Future[Any]:
+        """Route it? A reading for a station outside ``scope`` is dead-lettered here instead (the future
+        of its commit)."""
         parts = split_topic(topic, self.settings.mqtt_topic_prefix)
         if parts is None:
             return True
@@ -108,8 +129,7 @@ class GatewayAuthority:
         if station is None or any(station.path.startswith(root) for root in scope):
             return True
         reason = f"站点 {code} 不在本网关辖区内 (station outside your area)"
-        self.refuse(Batch("mqtt", [refusal("out_of_scope", reason, topic[:300], payload, "station")]))
-        return False
+        return self.refuse(Batch("mqtt", [refusal("out_of_scope", reason, topic[:300], payload, "station")]))
 
     def _station(self, code: str) -> StationInfo | None:
         age = self.clock() - self._refreshed

@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gridgov.auth.models import Account, ApiToken
 from gridgov.org.models import OrgNode, Person, Unit
 from gridgov.org.repository import under
 from gridgov.sensing.models import Datastream, DeadLetter, Observation, Station
@@ -95,6 +96,27 @@ class SensingRepository:
     def add_dead_letters(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.session.connection().execute(insert(_DEAD), rows)
+
+    # gateways on the embedded broker ----------------------------------------------------------------
+    def live_tokens(self, now: datetime, *, ids: Sequence[int] = (), digest: str | None = None) -> list[ApiToken]:
+        """The tokens (by id, or the one with this digest) that still open the door: not revoked, not
+        expired, of an active account of an active person."""
+        stmt = (
+            select(ApiToken)
+            .join(Account, ApiToken.account_id == Account.id)
+            .join(Person, Account.person_id == Person.id)
+            .where(
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                Account.active.is_(True),
+                Person.active.is_(True),
+                ApiToken.token_hash == digest if digest is not None else ApiToken.id.in_(ids),
+            )
+        )
+        return list(self.session.scalars(stmt))
+
+    def account(self, account_id: int) -> Account | None:
+        return self.session.get(Account, account_id)
 
     # stations ----------------------------------------------------------------------------------
     def station_by_code(self, code: str) -> Station | None:

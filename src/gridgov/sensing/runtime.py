@@ -14,14 +14,19 @@ from gridgov.kit.periodic import Periodic
 from gridgov.kit.pglisten import PgListener, libpq_dsn
 from gridgov.kit.rowwriter import RowWriter
 from gridgov.sensing.broker import EmbeddedBroker
+from gridgov.sensing.claims import Claim, broker_claim_path, claim, claim_client_id, holder
 from gridgov.sensing.gateways import INTERNAL_USERNAME, GatewayAuthority
-from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer
+from gridgov.sensing.mqtt import BrokerAddress, MqttConsumer, subscription
 from gridgov.sensing.repository import READINGS_CHANNEL
 from gridgov.sensing.service import Batch, Ingestor, Outcome
 from gridgov.sensing.tasks import OfflineResult, check_offline
 
 log = logging.getLogger(__name__)
 MAX_ROWS_PER_TRANSACTION = 5_000
+
+
+class BrokerRefused(RuntimeError):
+    """The embedded broker cannot be started as configured: the app refuses to start."""
 
 
 def observation_writer(
@@ -68,6 +73,7 @@ class SensingRuntime:
         self.consumer: MqttConsumer | None = None
         self.checker: Periodic | None = None
         self.listener: PgListener | None = None
+        self._claims: list[Claim] = []
 
     def on_new_readings(self, wake: Callable[[], None]) -> None:
         """Call ``wake`` (quick, thread-safe) after every commit of new readings in this process, and on
@@ -109,35 +115,73 @@ class SensingRuntime:
         if settings.mqtt_url:
             address = BrokerAddress.parse(settings.mqtt_url)
         else:
-            host, port = _host_port(settings.mqtt_embedded_bind)
-            authority = None
-            if settings.mqtt_embedded_auth:
-                authority = GatewayAuthority(self.database, settings, self.writer.submit)
-            self.broker = EmbeddedBroker(host, port, authority=authority)
-            try:
-                self.broker.start()
-            except OSError as exc:  # e.g. another process's broker already listens there: consume from it
-                log.warning(
-                    "embedded MQTT broker not started", extra={"bind": settings.mqtt_embedded_bind, "error": str(exc)}
-                )
-                self.broker = None
-            address = BrokerAddress(host, self.broker.port if self.broker else port)
-            if authority is not None:  # the same credential in every process sharing the secret key
-                address = BrokerAddress(
-                    address.host, address.port, username=INTERNAL_USERNAME, password=authority.password
-                )
+            address = self._embedded_broker()
+        client_id, taken = claim_client_id(settings.data_dir, settings.mqtt_client_id)
+        self._claims.append(taken)
         self.consumer = MqttConsumer(
             address,
             self.writer,
             prefix=settings.mqtt_topic_prefix,
-            client_id=settings.mqtt_client_id,
+            client_id=client_id,
             shared_group=settings.mqtt_shared_group,
             zone=settings.timezone,
         )
         self.consumer.start()
         log.info(
-            "mqtt ingest started", extra={"broker": f"{address.host}:{address.port}", "topic": self.consumer.topic}
+            "mqtt ingest started",
+            extra={"broker": f"{address.host}:{address.port}", "topic": self.consumer.topic, "client_id": client_id},
         )
+
+    def _embedded_broker(self) -> BrokerAddress:
+        """Start the embedded broker, or find that a sibling process (same data_dir) runs it; the consumer's
+        address either way."""
+        settings = self.settings
+        if settings.environment == "production":
+            raise BrokerRefused(
+                "生产环境不使用内置MQTT代理，请设置 GRIDGOV_MQTT_URL (the embedded MQTT broker keeps its sessions in "
+                "memory and is not for production: set GRIDGOV_MQTT_URL to your broker, e.g. Mosquitto or EMQX)"
+            )
+        host, port = _host_port(settings.mqtt_embedded_bind)
+        authority = None
+        if settings.mqtt_embedded_auth:
+            authority = GatewayAuthority(self.database, settings, self.writer.submit)
+        path = broker_claim_path(settings.data_dir, settings.mqtt_embedded_bind)
+        taken = claim(path) if port else None
+        if port and taken is None:
+            log.info(
+                "mqtt: the embedded broker runs in a sibling process",
+                extra={"bind": f"{host}:{port}", "pid": holder(path)},
+            )
+        else:
+            broker = EmbeddedBroker(
+                host,
+                port,
+                authority=authority,
+                hold=subscription(settings.mqtt_topic_prefix, ""),
+                max_packet=settings.mqtt_max_packet_bytes,
+                max_unauthenticated=settings.mqtt_max_unauthenticated,
+                max_sessions=settings.mqtt_max_sessions,
+                recheck_seconds=settings.mqtt_recheck_seconds,
+            )
+            try:
+                broker.start()
+            except OSError as exc:  # another program listens there: never consume from a broker we do not know
+                if taken is not None:
+                    taken.release()
+                message = (
+                    f"MQTT 端口 {host}:{port} 已被其他程序占用 (port in use by another program: {exc.strerror}); "
+                    "set GRIDGOV_MQTT_EMBEDDED_BIND to a free address, or GRIDGOV_MQTT_URL to use that broker"
+                )
+                log.error(message)
+                raise BrokerRefused(message) from exc
+            if taken is not None:
+                self._claims.append(taken)
+            self.broker, port = broker, broker.port
+            log.info("mqtt: embedded broker listening", extra={"bind": f"{host}:{port}"})
+        if authority is None:
+            return BrokerAddress(host, port)
+        # the same credential in every process sharing the secret key
+        return BrokerAddress(host, port, username=INTERNAL_USERNAME, password=authority.password)
 
     async def stop(self) -> None:
         if self.listener is not None:
@@ -151,3 +195,6 @@ class SensingRuntime:
             self.consumer.stop()
         if self.broker is not None:
             self.broker.stop()
+        for taken in self._claims:
+            taken.release()
+        self._claims.clear()
