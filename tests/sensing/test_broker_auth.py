@@ -12,22 +12,24 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
 
-from gridgov.auth.models import Account
+from gridgov.auth.models import Account, ApiToken
 from gridgov.auth.schemas import TokenCreate
+from gridgov.auth.security import token_digest
 from gridgov.auth.service import AuthService, principal_for
 from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.migrate import upgrade
 from gridgov.org.enums import Role
+from gridgov.org.models import Person
 from gridgov.sensing.gateways import INTERNAL_USERNAME, issue_gateway_token
 from gridgov.sensing.models import DeadLetter, Observation
 from gridgov.sensing.runtime import SensingRuntime
@@ -40,6 +42,7 @@ from tests.sensing.world import FUCHUN_GAUGE, WANSHI_GAUGE, WANSHI_POINT, build_
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 PREFIX = "gridgov"
+RECHECK_SECONDS = 0.5
 
 
 @dataclass
@@ -67,6 +70,7 @@ def _running(database: Database, tmp_path: Path, auth: bool) -> Iterator[Broker]
         mqtt_embedded_bind="127.0.0.1:0",
         mqtt_embedded_auth=auth,
         mqtt_client_id=f"gridgov-ingest-{uuid.uuid4().hex[:6]}",
+        mqtt_recheck_seconds=RECHECK_SECONDS,
     )
     with database.session() as session:
         gauges = build_gauges(session)
@@ -229,3 +233,51 @@ def test_the_storm_simulator_publishes_with_a_token_it_issues_itself(broker: Bro
     sender.send(f"{PREFIX}/330111/stations/{WANSHI_GAUGE}/rainfall", _reading(3), 1)
     assert sender.close() == 1
     _until(lambda: _counts(broker.database) == (1, []), "the simulator's reading stored")
+
+
+def test_a_gateway_is_disconnected_within_seconds_once_its_token_or_person_stops_being_valid(broker: Broker) -> None:
+    """Revoked, expired, or the person deactivated: the open connection goes within a few re-check rounds,
+    and a new CONNECT with that token is refused."""
+    with broker.database.session() as session:
+        account = session.scalars(select(Account).where(Account.username == "fuchun-gw")).one()
+        tokens = {
+            what: AuthService(session, broker.runtime.settings).create_token(account.id, TokenCreate(name=what)).token
+            for what in ("revoked", "expired", "person")
+        }
+    dropped: dict[str, float] = {}
+    clients = {}
+    for what, token in tokens.items():
+        client = _publisher(broker.port, "fuchun-gw", token)
+        client.on_disconnect = lambda *_args, what=what: dropped.setdefault(what, time.monotonic())
+        clients[what] = client
+
+    def change(what: str, **values: Any) -> float:
+        with broker.database.session() as session:
+            if what == "person":
+                person_id = session.scalar(select(Account.person_id).where(Account.username == "fuchun-gw"))
+                session.execute(update(Person).where(Person.id == person_id).values(active=False))
+            else:
+                session.execute(
+                    update(ApiToken).where(ApiToken.token_hash == token_digest(tokens[what])).values(**values)
+                )
+        return time.monotonic()
+
+    try:
+        time.sleep(RECHECK_SECONDS * 2)
+        assert not dropped, "a valid gateway was disconnected"
+        changed = {
+            "revoked": change("revoked", revoked_at=datetime.now(UTC)),
+            "expired": change("expired", expires_at=datetime.now(UTC) - timedelta(seconds=1)),
+        }
+        _until(lambda: {"revoked", "expired"} <= dropped.keys(), "revoked and expired tokens disconnected", 10)
+        assert "person" not in dropped
+        changed["person"] = change("person")
+        _until(lambda: "person" in dropped, "the deactivated person's gateway disconnected", 10)
+        for what, at in changed.items():
+            assert dropped[what] - at < RECHECK_SECONDS + 3, (what, dropped[what] - at)
+        for what, token in tokens.items():
+            assert _connack(broker.port, "fuchun-gw", token, f"again-{what}") == 4
+    finally:
+        for client in clients.values():
+            client.loop_stop()
+            client.disconnect()
