@@ -26,6 +26,7 @@ from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation.providers import Indicators
 from gridgov.kit.periodic import Periodic
+from gridgov.kit.responses import ERROR_RESPONSES
 from gridgov.kit.text import RefuseControlInUrl
 from gridgov.kit.time import utcnow
 from gridgov.kit.writer import BatchWriter
@@ -132,7 +133,7 @@ def create_app(
     if settings.trusted_proxies:  # added last = outermost: every layer sees the client the proxy vouches for
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for router in (*core.API, *(router for module in modules for router in module.api)):
         api.include_router(router)
     app.include_router(api)

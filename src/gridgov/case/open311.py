@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -25,12 +25,14 @@ from gridgov.case.service import CaseService
 from gridgov.case.workflow import CaseState
 from gridgov.deps import SessionDep, SettingsDep
 from gridgov.errors import AppError
+from gridgov.kit.bounds import MAX_INT
 from gridgov.kit.time import as_utc
 
 router = APIRouter(prefix="/open311/v2", tags=["open311 GeoReport v2"])
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MEDIA = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
+MAX_PAGE = 1_000_000
 
 
 class Open311Error(Exception):
@@ -266,8 +268,8 @@ def list_requests(
     start_date: str = "",
     end_date: str = "",
     status: str = "",
-    page: int = 1,
-    page_size: int = 100,
+    page: Annotated[int, Query(le=MAX_INT)] = 1,
+    page_size: Annotated[int, Query(le=MAX_INT)] = 100,
 ) -> Response:
     try:
         fmt = _fmt(fmt)
@@ -290,8 +292,8 @@ def list_requests(
                 stmt = stmt.where(Case.state.not_in(closed))
             elif wanted == {"closed"}:
                 stmt = stmt.where(Case.state.in_(closed))
-        if page < 1 or not 1 <= page_size <= 1000:
-            raise Open311Error(400, "page >= 1 and 1 <= page_size <= 1000")
+        if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= 1000:
+            raise Open311Error(400, f"1 <= page <= {MAX_PAGE} and 1 <= page_size <= 1000")
     except Open311Error as exc:
         return error(fmt if fmt in MEDIA else "xml", exc.status, exc.description)
     rows = cases.session.scalars(stmt.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size))

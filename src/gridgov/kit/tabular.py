@@ -105,7 +105,10 @@ def _header_map(sheet: Sheet, headers: Sequence[str]) -> tuple[dict[str, int], l
     return found, errors
 
 
-def _rows(sheet: Sheet, table: Iterable[Sequence[Any]]) -> tuple[list[Row], list[CellError]]:
+def _rows(
+    sheet: Sheet, table: Iterable[Sequence[Any]], *, csv_cells: bool = False
+) -> tuple[list[Row], list[CellError]]:
+    """``csv_cells``: undo ``inert`` (a CSV cell ``'=…`` we exported is the text ``=…``)."""
     iterator = iter(table)
     try:
         headers = [_cell(v) for v in next(iterator)]
@@ -115,7 +118,7 @@ def _rows(sheet: Sheet, table: Iterable[Sequence[Any]]) -> tuple[list[Row], list
     letters = {key: get_column_letter(i + 1) for key, i in found.items()}
     rows: list[Row] = []
     for number, raw in enumerate(iterator, start=2):
-        cells = [from_inert(_cell(v)) for v in raw]
+        cells = [from_inert(_cell(v)) if csv_cells else _cell(v) for v in raw]
         if not any(cells):
             continue
         values = {key: cells[i] if i < len(cells) else "" for key, i in found.items()}
@@ -181,7 +184,7 @@ def read_csv(data: bytes, sheet: Sheet) -> tuple[list[Row], list[CellError]]:
             continue
     else:
         raise InvalidInput("CSV编码无法识别，请使用UTF-8或GB18030 (unknown CSV encoding)", field="file")
-    return _rows(sheet, csv.reader(io.StringIO(text)))
+    return _rows(sheet, csv.reader(io.StringIO(text)), csv_cells=True)
 
 
 def xlsx_bytes(
@@ -200,10 +203,12 @@ def xlsx_bytes(
         ws.append([CONTROL.sub("\ufffd", h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([CONTROL.sub("\ufffd", v) if isinstance(v, str) else v for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        for number, row in enumerate(rows, start=2):
+            values = [CONTROL.sub("\ufffd", v) if isinstance(v, str) else v for v in row]
+            ws.append(values)
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, str) and value.startswith(FORMULA_START):
+                    cell = ws.cell(number, column)
                     cell.data_type = "s"
                     cell.quotePrefix = True
         for index, header in enumerate(headers, start=1):

@@ -53,12 +53,13 @@ def inert(value: str) -> str:
     """``value`` as a CSV cell no spreadsheet runs: a leading formula character gets an apostrophe,
     which Excel and LibreOffice show as the text as it was; control characters become U+FFFD."""
     value = CONTROL.sub("\ufffd", value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
 
 
 def from_inert(value: str) -> str:
-    """The text ``inert`` was given: an imported cell ``'=…`` (an exported one) is ``=…`` again."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    """The text ``inert`` was given: an imported cell ``'=…`` (an exported one) is ``=…`` again (and an
+    exported ``''=…`` is ``'=…``)."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) else value
 
 
 class RefuseControlInUrl:
