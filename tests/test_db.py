@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from gridgov.config import Settings
 from gridgov.db import WriteGate, make_engine
+from gridgov.main import create_app
 
 
 def test_a_writer_that_never_pauses_does_not_starve_another(tmp_path: Path) -> None:
@@ -69,3 +71,16 @@ def test_the_gate_serves_in_order_and_gives_up_after_its_timeout() -> None:
     gate.release()
     gate.acquire()  # the timed-out waiter left the queue: the gate still works
     gate.release()
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("normal", 1), ("full", 2)])
+def test_sqlite_durability_follows_the_setting(tmp_path: Path, setting: str, pragma: int) -> None:
+    """GRIDGOV_SQLITE_SYNCHRONOUS=full: every commit is fsynced (survives a power cut); normal: WAL's default."""
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        data_dir=tmp_path,
+        sqlite_synchronous=setting,
+    )
+    with create_app(settings).state.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == pragma

@@ -227,10 +227,12 @@ class EmbeddedBroker:
             loop.run_forever()
         finally:
             self._server.close()
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()  # each connection's task closes its socket on the way out
             with contextlib.suppress(Exception):
-                loop.run_until_complete(asyncio.sleep(0))
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+                loop.run_until_complete(asyncio.sleep(0))  # the transports' closing callbacks
             loop.close()
 
     # one connection ----------------------------------------------------------------------------
