@@ -10,7 +10,12 @@ only after the rows are committed.
 * A message is acknowledged only on the connection it arrived on (after a reconnect its packet id may
   name another message; the broker re-sends it anyway).
 * Several app processes share the stream through a shared subscription (``$share/<group>/…``), so each
-  reading is consumed once; each process needs its own stable client id.
+  reading is consumed once; each takes its own client id (``<id>``, ``<id>-1`` … among the processes
+  sharing ``data_dir``, see :mod:`gridgov.sensing.claims`), and a restarted process takes a free one again,
+  so the persistent session and what waits in it are picked up.
+* With the embedded broker, this acknowledgement is what lets the broker answer the gateway's PUBACK: a
+  gateway's PUBACK means the reading is committed. With Mosquitto or EMQX the broker answers the gateway
+  on receipt and keeps the message for this session (durably as far as the broker's own persistence goes).
 * Bad input never stops the consumer: :meth:`MqttConsumer.handle` turns any message into readings or
   refusals, and refusals are dead-lettered like every other source's.
 """
