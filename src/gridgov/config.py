@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         description="Addresses or networks (CIDR), comma-separated, that may read /metrics; none = the token only.",
     )
     metrics_token: str = Field(default="", description="Bearer token that also opens /metrics from anywhere.")
+    open311_read_key_required: bool = Field(
+        default=False,
+        description="Open311 reads (GET requests) need an api_key too; otherwise anyone reads the public categories.",
+    )
     data_dir: Path = Field(default=Path("./var"), description="Uploads and generated files.")
     mqtt_url: str = Field(
         default="",

@@ -32,6 +32,7 @@ CATEGORY_SHEET = Sheet(
         Column("filing", "立案条件"),
         Column("closing", "结案条件"),
         Column("active", "启用", required=False),
+        Column("public", "公开", required=False),
     ),
 )
 STAGE_SHEET = Sheet(
@@ -53,6 +54,7 @@ TIER_ALIASES = {
 }
 UNIT_ALIASES = {**{label: unit for unit, label in UNIT_LABELS.items()}, **{unit.value: unit for unit in TimeUnit}}
 YES, NO = ("是", "yes", "true", "1", "y", "启用", ""), ("否", "no", "false", "0", "n", "停用")
+PUBLIC = ("是", "yes", "true", "1", "y", "公开")
 LIMIT_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s].*?)\s*$")
 MAX_YEAR_ROWS = 400
 
@@ -230,6 +232,10 @@ def read_taxonomy_xlsx(data: bytes) -> TaxonomyUpload:
             errors.append(TaxonomyError(code, "active", "启用应填 是 或 否 (yes or no)", where(row, "active")))
         elif active in NO:
             inactive.append(code)
+        public = v.get("public", "").strip().lower()
+        if public not in PUBLIC + NO + ("",):
+            errors.append(TaxonomyError(code, "public", "公开应填 是 或 否 (yes or no)", where(row, "public")))
+        entry["public"] = public in PUBLIC
         categories.append(entry)
     by_code = {c["code"]: c for c in categories}
 
@@ -273,6 +279,7 @@ def taxonomy_xlsx(majors: dict[str, str], categories: Sequence[tuple[Category, b
             c.filing,
             c.closing,
             "是" if active else "否",
+            "是" if c.public else "否",
         ]
         for c, active in categories
     ]

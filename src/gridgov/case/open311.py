@@ -3,19 +3,26 @@
 XML (required by the spec) and JSON by URL suffix; ids and codes as strings; errors as
 ``errors[error{code, description}]`` with 400/403/404; internal states map to ``open``/``closed`` with
 the detail in ``status_notes``; ``page``/``page_size`` as the common extension. POST needs ``api_key``
-(a gridgov API token); GETs are keyless as the spec says, and show no personal data.
+(a gridgov API token).
+
+Reading is keyless as the spec says, but only for the categories an administrator marked ``public`` in the
+taxonomy (shipped: roads, manholes, litter, public facilities), and then with coordinates rounded to
+``PUBLIC_DECIMALS`` (≈100 m) and no address. A reader sending an ``api_key`` (query parameter, or an
+``Authorization: Bearer`` header) also sees every case its scope covers, as through ``/api/v1/cases``, in
+full. ``GRIDGOV_OPEN311_READ_KEY_REQUIRED`` makes the key mandatory for reads as well.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from gridgov.auth.service import AuthService
 from gridgov.case.calendar import WorkCalendar
@@ -23,9 +30,11 @@ from gridgov.case.models import Case
 from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.case.workflow import CaseState
+from gridgov.config import Settings
 from gridgov.deps import SessionDep, SettingsDep
 from gridgov.errors import AppError
 from gridgov.kit.bounds import MAX_INT
+from gridgov.kit.principal import Principal
 from gridgov.kit.time import as_utc
 
 router = APIRouter(prefix="/open311/v2", tags=["open311 GeoReport v2"])
@@ -33,6 +42,9 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 MEDIA = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE = 1_000_000
+PUBLIC_DECIMALS = 3
+"""Coordinates shown to keyless readers: 3 decimals of a degree, about 100 m."""
+BAD_KEY = "Invalid api_key received -- can't proceed with create_request."
 
 
 class Open311Error(Exception):
@@ -92,7 +104,9 @@ def _when(value: datetime | None) -> str | None:
     return None if value is None else as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _record(service: CaseService, case: Case) -> dict[str, Any]:
+def _record(service: CaseService, case: Case, full: bool = True) -> dict[str, Any]:
+    """One request as the spec shapes it; ``full`` = the reader's scope covers the case, otherwise the
+    public view: coordinates rounded, no address, and no description unless the category is public."""
     state = CaseState(case.state)
     category = service.taxonomy.get(case.category_code)
     unit = service.repo.unit(case.unit_id)
@@ -102,17 +116,17 @@ def _record(service: CaseService, case: Case) -> dict[str, Any]:
         "status_notes": state.label,
         "service_name": category.name,
         "service_code": category.code,
-        "description": case.description,
+        "description": case.description if full or category.public else "（不公开）",
         "agency_responsible": unit.name if unit else case.owner_code,
         "service_notice": f"处置时限 {category.stages[0].limit}",
         "requested_datetime": _when(case.created_at),
         "updated_datetime": _when(case.closed_at or case.updated_at),
         "expected_datetime": _when(case.deadline_at),
-        "address": case.address or "",
+        "address": (case.address or "") if full else "",
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": case.lat if full else round(case.lat, PUBLIC_DECIMALS),
+        "long": case.lon if full else round(case.lon, PUBLIC_DECIMALS),
         "media_url": None,  # photos are served only after a scope check, never to the public
     }
 
@@ -217,7 +231,7 @@ def create_request(
         return error("xml", exc.status, exc.description)
     found = AuthService(cases.session, settings).principal_from_token(api_key) if api_key else None
     if found is None:
-        return error(fmt, 403, "Invalid api_key received -- can't proceed with create_request.")
+        return error(fmt, 403, BAD_KEY)
     principal = found[0]
     if not service_code:
         return error(fmt, 400, "service_code is required")
@@ -259,10 +273,51 @@ def _parse_time(value: str, field: str) -> datetime:
     return parsed
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: keyless (``principal`` None) or a key's principal, and what that lets them see."""
+
+    principal: Principal | None
+    public_codes: tuple[str, ...]
+
+    def condition(self, cases: CaseService) -> ColumnElement[bool]:
+        """SQL: the cases this reader may list."""
+        public = Case.category_code.in_(self.public_codes) if self.public_codes else false()
+        if self.principal is None:
+            return public
+        scoped = cases.repo.visible(self.principal.scope_paths, list(self.principal.unit_ids)).whereclause
+        return public if scoped is None else or_(public, scoped)
+
+    def covers(self, case: Case) -> bool:
+        """Whether the reader's scope covers ``case`` (then it is shown in full)."""
+        p = self.principal
+        return p is not None and (any(case.path.startswith(s) for s in p.scope_paths) or case.unit_id in p.unit_ids)
+
+
+def reader(request: Request, cases: CaseService, settings: Settings, api_key: str) -> Reader:
+    """The reader of a GET: its key from ``api_key`` or a bearer header (403 when unknown or required)."""
+    header = request.headers.get("authorization", "")
+    key = api_key or (header[7:].strip() if header[:7].lower() == "bearer " else "")
+    principal = None
+    if key:
+        found = AuthService(cases.session, settings).principal_from_token(key)
+        if found is None:
+            raise Open311Error(403, "Invalid api_key received -- can't proceed with reading requests.")
+        principal = found[0]
+    elif settings.open311_read_key_required:
+        raise Open311Error(403, "api_key required: this server does not serve service requests without one.")
+    taxonomy = cases.taxonomy
+    public = tuple(c.code for c in (*taxonomy.categories, *taxonomy.retired) if c.public)
+    return Reader(principal, public)
+
+
 @router.get("/requests.{fmt}", summary="Open311: query service requests")
 def list_requests(
     fmt: str,
+    request: Request,
     cases: Cases,
+    settings: SettingsDep,
+    api_key: Annotated[str, Query(max_length=200)] = "",
     service_request_id: str = "",
     service_code: str = "",
     start_date: str = "",
@@ -273,7 +328,8 @@ def list_requests(
 ) -> Response:
     try:
         fmt = _fmt(fmt)
-        stmt = select(Case).where(Case.merged_into_id.is_(None))
+        who = reader(request, cases, settings, api_key)
+        stmt = select(Case).where(Case.merged_into_id.is_(None), who.condition(cases))
         if service_request_id:
             stmt = stmt.where(Case.number.in_([s.strip() for s in service_request_id.split(",") if s.strip()]))
         else:
@@ -297,17 +353,26 @@ def list_requests(
     except Open311Error as exc:
         return error(fmt if fmt in MEDIA else "xml", exc.status, exc.description)
     rows = cases.session.scalars(stmt.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size))
-    return render(fmt, "service_requests", "request", [_record(cases, c) for c in rows])
+    return render(fmt, "service_requests", "request", [_record(cases, c, who.covers(c)) for c in rows])
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="Open311: one service request")
 @router.get("/request/{service_request_id}.{fmt}", include_in_schema=False)
-def get_request(service_request_id: str, fmt: str, cases: Cases) -> Response:
+def get_request(
+    service_request_id: str,
+    fmt: str,
+    request: Request,
+    cases: Cases,
+    settings: SettingsDep,
+    api_key: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
     try:
         fmt = _fmt(fmt)
+        who = reader(request, cases, settings, api_key)
     except Open311Error as exc:
-        return error("xml", exc.status, exc.description)
-    case = cases.repo.by_number(service_request_id)
-    if case is None:
+        return error(fmt if fmt in MEDIA else "xml", exc.status, exc.description)
+    stmt = select(Case).where(Case.number == service_request_id, who.condition(cases))
+    case = cases.session.scalars(stmt).one_or_none()
+    if case is None:  # absent, or not readable: the same answer, so numbers cannot be probed
         return error(fmt, 404, f"no service request {service_request_id}")
-    return render(fmt, "service_requests", "request", [_record(cases, case)])
+    return render(fmt, "service_requests", "request", [_record(cases, case, who.covers(case))])

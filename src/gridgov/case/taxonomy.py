@@ -65,6 +65,11 @@ class Category(BaseModel):
     unit: str | None = Field(default=None, description="Unit code suffix at that tier; none for villages")
     limits: Limits
     stages: list[Stage] = Field(min_length=1)
+    public: bool = Field(
+        default=False,
+        description="公开: Open311 lists its cases to anyone (coordinates rounded, no address); otherwise only "
+        "clients whose scope covers a case see it",
+    )
 
     @property
     def major(self) -> str:
