@@ -119,11 +119,10 @@ def test_no_input_makes_a_server_error(fuzzed: tuple[FastAPI, dict[str, str]]) -
         if isinstance(event, events.ScenarioFinished):
             statuses += [i.response.status_code for i in event.recorder.interactions.values() if i.response]
             if event.status == Status.FAILURE:
-                for checks in event.recorder.checks.values():
-                    for check in checks:
-                        if check.status == Status.FAILURE:
-                            case = event.recorder.cases[check.case_id].value
-                            failures.setdefault(str(event.label), []).append(case.as_curl_command())
+                for case_id, checks in event.recorder.checks.items():
+                    if any(check.status == Status.FAILURE for check in checks):
+                        case = event.recorder.cases[case_id].value
+                        failures.setdefault(str(event.label), []).append(case.as_curl_command())
         elif isinstance(event, events.NonFatalError):
             failures.setdefault(str(event.label), []).append(f"{event.phase}: {event.value!r}")
         elif isinstance(event, events.FatalError):

@@ -96,7 +96,7 @@ def test_a_key_sees_its_scope_in_full_and_the_public_rest_roughly(world: World) 
 
     wanshi = world.client.get(f"{BASE}/requests.xml", headers={"Authorization": f"Bearer {world.wanshi_key}"})
     assert wanshi.status_code == 200
-    ids = [e.text for e in ET.fromstring(wanshi.content).iter("service_request_id")]
+    ids = [str(e.text) for e in ET.fromstring(wanshi.content).iter("service_request_id")]
     assert sorted(ids) == sorted([world.numbers["litter"], world.numbers["wanshi-fire"]])
     one = world.client.get(f"{BASE}/requests/{world.numbers['litter']}.json", params={"api_key": world.wanshi_key})
     assert one.json()[0]["lat"] == 30.021  # public, but outside the key's scope: rough
