@@ -139,6 +139,10 @@ def create_app(
     app.include_router(api)
     for router in (*core.ROUTERS, *(router for module in modules for router in module.routers)):
         app.include_router(router)
+    for module in modules:  # before the core's /static, which would otherwise take these paths
+        if module.static:
+            directory = str(resources.files(module.static).joinpath("static"))
+            app.mount(f"/static/{module.name}", StaticFiles(directory=directory), name=f"static-{module.name}")
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("gridgov.web").joinpath("static"))),

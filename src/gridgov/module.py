@@ -87,6 +87,8 @@ class Module:
     """Package holding ``zh-CN.json`` and ``en.json``."""
     templates: str | None = None
     """Package whose ``templates/`` directory holds the module's page templates."""
+    static: str | None = None
+    """Package whose ``static/`` directory is served at ``/static/<name>/`` (the module's scripts and styles)."""
     cli: Callable[[Groups], None] | None = None
     """Adds the module's commands to the command tree (``groups.group("import").command("zones")(…)``)."""
     demo: DemoBuilder | None = None
