@@ -37,7 +37,16 @@ from gridgov.kit.bounds import MAX_INT
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import as_utc
 
-router = APIRouter(prefix="/open311/v2", tags=["open311 GeoReport v2"])
+SPEC_ERRORS = "the spec's format: errors[error{code, description}], XML or JSON by the URL's suffix"
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311 GeoReport v2"],
+    responses={
+        400: {"description": f"Missing or malformed parameter; {SPEC_ERRORS}"},
+        403: {"description": f"api_key unknown, or required and not sent; {SPEC_ERRORS}"},
+        404: {"description": f"Unknown format, service_code or request (or not readable by you); {SPEC_ERRORS}"},
+    },
+)
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MEDIA = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
