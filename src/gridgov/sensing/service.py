@@ -4,7 +4,9 @@ Every reading, whatever its source, goes through :meth:`Ingestor.write` inside a
 checked against the station catalogue and the ingest limits, stored with one upsert per batch
 (a repeat is counted, not stored twice; late and out-of-order readings are simply stored), and
 anything refused is dead-lettered with its reason. The writer answers the source only after the
-commit, so an HTTP 202 or an MQTT acknowledgement means the rows are durable.
+commit, so an HTTP 202 or an MQTT acknowledgement (a gateway's PUBACK, with the embedded broker) means the
+rows are committed: they survive a crash of the process; on SQLite they survive a power cut only with
+``GRIDGOV_SQLITE_SYNCHRONOUS=full`` (PostgreSQL: with its default ``synchronous_commit=on``).
 """
 
 from __future__ import annotations
