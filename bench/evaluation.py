@@ -42,8 +42,8 @@ sys.path.insert(
 )  # tests.conftest: PostgreSQL schemas as the tests make them
 from sqlalchemy import Engine, insert, select, text
 
+from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.models import Case, CaseEvent
-from gridgov.case.service import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.db import Database, make_engine
 from gridgov.demo.builder import build

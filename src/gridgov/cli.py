@@ -17,7 +17,7 @@ from gridgov import core
 from gridgov.audit.recorder import install as install_audit
 from gridgov.auth import cli as auth_cli
 from gridgov.case import cli as case_cli
-from gridgov.case.service import save_taxonomy
+from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.config import get_settings
 from gridgov.configdata.service import DocumentKind, load_document, save_document

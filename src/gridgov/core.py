@@ -15,7 +15,7 @@ from gridgov.auth import pages as auth_pages
 from gridgov.case import api as case_api
 from gridgov.case import open311
 from gridgov.case import pages as case_pages
-from gridgov.case.service import ROUTING
+from gridgov.case.catalogue import ROUTING
 from gridgov.case.tasks import sweep
 from gridgov.config import Settings
 from gridgov.configdata.service import DocumentKind

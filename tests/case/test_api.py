@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.case.service import ROUTING
+from gridgov.case.catalogue import ROUTING
 from gridgov.configdata.service import save_document
 from gridgov.errors import InvalidInput
 from gridgov.org.enums import Role, UnitKind
@@ -167,7 +167,7 @@ def test_possible_duplicate_is_flagged(desk: Desk) -> None:
 def test_calendar_gaps_until_the_holiday_table_is_loaded(desk: Desk, session: Session) -> None:
     from datetime import date
 
-    from gridgov.case.service import load_holidays
+    from gridgov.case.catalogue import load_holidays
 
     assert desk.client.get("/api/v1/cases/calendar", headers=desk.operator).json() == {"missing_years": [2027]}
     load_holidays(session, [(date(2027, 1, 1), False, "元旦"), (date(2027, 1, 4), False, "元旦调休")])

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.auth.schemas import TokenCreate
 from gridgov.auth.service import AuthService
+from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.datafiles import read_taxonomy_xlsx, taxonomy_xlsx
-from gridgov.case.service import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.config import Settings
 from gridgov.org.enums import Role, UnitKind

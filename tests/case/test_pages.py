@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.audit.models import AuditLog
 from gridgov.case import pages
+from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.models import CaseCategory, Holiday
-from gridgov.case.service import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.org.enums import Role, UnitKind
 from gridgov.org.models import Unit

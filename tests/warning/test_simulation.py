@@ -2,7 +2,8 @@
 part of the district raises exactly the zones and colours of the simulation's expectation (``--dry-run``), every
 CAP message validates against the XSD, the right people are reached, an unanswered red warning escalates once
 after five minutes of injected time, patrol cases open and close, and the completion view adds up — all as a drill
-(演练), as ``simulate storm`` runs it: CAP status Exercise, no SMS or call leaves, patrol cases from ``exercise:<id>``."""
+(演练), as ``simulate storm`` runs it: CAP status Exercise, no SMS or call leaves, patrol cases from
+``exercise:<id>``."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from gridgov.auth.models import Account
+from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.models import Case
 from gridgov.case.schemas import CaseAction
-from gridgov.case.service import CaseService, save_taxonomy
+from gridgov.case.service import CaseService
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.case.workflow import Action
 from gridgov.cli import app as cli_app

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gridgov.case.service import load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
+from gridgov.case.catalogue import load_holidays, load_taxonomy, save_taxonomy, taxonomy_yaml
 from gridgov.case.taxonomy import parse_taxonomy
 from gridgov.errors import AppError
 from gridgov.kit.actor import set_actor

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gridgov.case.api import case_service
 from gridgov.case.calendar import WorkCalendar
+from gridgov.case.catalogue import clear_holidays, load_holidays, save_taxonomy, taxonomy_yaml
 from gridgov.case.datafiles import (
     TaxonomyError,
     TaxonomyRejected,
@@ -25,7 +26,7 @@ from gridgov.case.datafiles import (
 )
 from gridgov.case.models import Holiday
 from gridgov.case.schemas import CaseRead
-from gridgov.case.service import CaseService, clear_holidays, load_holidays, save_taxonomy, taxonomy_yaml
+from gridgov.case.service import CaseService
 from gridgov.case.taxonomy import Category, default_taxonomy
 from gridgov.case.workflow import Action, CaseState
 from gridgov.deps import PageUser, SessionDep

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gridgov.case.service import load_taxonomy
+from gridgov.case.catalogue import load_taxonomy
 from gridgov.configdata.service import load_document
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput
