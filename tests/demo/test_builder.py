@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.demo.builder import build, clean_village_name, plan_tree
-from gridgov.warning.demo import build_hazard
 from gridgov.org.models import GridAssignment, OrgNode, Person, RoleAssignment
+from gridgov.warning.demo import build_hazard
 from gridgov.warning.models import Household, RiskZone, ZonePerson
 
 
