@@ -3,6 +3,7 @@ packages and the enabled modules register (``gridgov import …``, ``gridgov sim
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +38,7 @@ from gridgov.notify.channels import ChannelsNotConfigured, senders_from_settings
 from gridgov.org import cli as org_cli
 from gridgov.org.models import OrgNode
 from gridgov.sensing import cli as sensing_cli
+from gridgov.sensing.claims import BIND_ENV, demo_bind
 
 app = typer.Typer(help="gridgov 基层智治平台", no_args_is_help=True)
 groups = Groups(app)
@@ -120,6 +122,7 @@ def demo(
     database.engine.dispose()
     if not serve_app:
         return
+    _demo_broker()
     console.print(
         f"\n[bold]gridgov[/bold] → http://{host}:{port}/   login: [bold]admin[/bold] / [bold]{DEMO_PASSWORD}[/bold]"
         f"   (also dispatcher, fuchun, wanshi, grid)\n"
@@ -137,6 +140,22 @@ def serve(
     _check_listen(host)
     console.print(f"gridgov → http://{host}:{port}/")
     uvicorn.run("gridgov.asgi:app", host=host, port=port, workers=workers, log_level="warning", proxy_headers=False)
+
+
+def _demo_broker() -> None:
+    """The demo's embedded MQTT broker moves to a free port when another program holds the configured one (a
+    Mosquitto on 1883), and says so; an explicit GRIDGOV_MQTT_EMBEDDED_BIND or GRIDGOV_MQTT_URL is left alone."""
+    settings = get_settings()
+    if settings.mqtt_url or os.environ.get(BIND_ENV):
+        return
+    bind, moved = demo_bind(settings.data_dir, settings.mqtt_embedded_bind)
+    if moved:
+        os.environ[BIND_ENV] = bind
+        get_settings.cache_clear()  # the app reads the settings afresh
+        console.print(
+            f"[yellow]![/yellow] MQTT 端口 {settings.mqtt_embedded_bind} 已被其他程序占用，内置代理改用 {bind} "
+            f"(port taken by another program; the embedded broker listens on {bind}; simulate storm finds it)"
+        )
 
 
 def _check_listen(host: str) -> None:

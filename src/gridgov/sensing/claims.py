@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +68,45 @@ def claim_client_id(data_dir: Path, base: str) -> tuple[str, Claim]:
     raise RuntimeError(
         f"已有 {MAX_SLOTS} 个进程使用 MQTT 客户端标识 {base} (more than {MAX_SLOTS} processes share this client id)"
     )
+
+
+BIND_ENV = "GRIDGOV_MQTT_EMBEDDED_BIND"
+
+
+def _bind_file(data_dir: Path) -> Path:
+    return data_dir / "mqtt" / "embedded-bind"
+
+
+def _free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the broker's listener binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_bind(data_dir: Path, configured: str) -> tuple[str, bool]:
+    """The address the demo's embedded broker takes: ``configured`` when its port is free, else a free port on
+    the same host (then True). Recorded under ``data_dir`` so that ``simulate storm`` publishes there."""
+    host, _, port = configured.rpartition(":")
+    bind, moved = configured, False
+    if not _free(host, int(port)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, 0))
+            bind, moved = f"{host}:{probe.getsockname()[1]}", True
+    _bind_file(data_dir).parent.mkdir(parents=True, exist_ok=True)
+    _bind_file(data_dir).write_text(bind + "\n", "utf-8")
+    return bind, moved
+
+
+def embedded_bind(data_dir: Path, configured: str) -> str:
+    """Where the embedded broker of this ``data_dir`` listens: an explicit ``GRIDGOV_MQTT_EMBEDDED_BIND``, else
+    the address the last ``gridgov demo`` took, else ``configured``."""
+    if os.environ.get(BIND_ENV):
+        return configured
+    try:
+        return _bind_file(data_dir).read_text("utf-8").strip() or configured
+    except OSError:
+        return configured

@@ -22,6 +22,7 @@ from gridgov.configdata.service import load_document, parse_document
 from gridgov.errors import AppError
 from gridgov.kit.actor import set_actor
 from gridgov.kit.cli import CLI_ACTOR, Groups, console, fail, migrated, report_import_error
+from gridgov.sensing.claims import embedded_bind
 from gridgov.sensing.gateways import issue_gateway_token
 from gridgov.warning import hindcast as hc
 from gridgov.warning import simulation as sim
@@ -133,7 +134,7 @@ def simulate_storm(
     if http:
         _send_http(out, series, waves, http, token or "")
     else:
-        url = broker or settings.mqtt_url or f"mqtt://{settings.mqtt_embedded_bind}"
+        url = broker or settings.mqtt_url or f"mqtt://{embedded_bind(settings.data_dir, settings.mqtt_embedded_bind)}"
         login = _mqtt_login(settings, url, username, token)
         _send_mqtt(out, series, waves, url, settings.mqtt_topic_prefix, network.county, login)
 
@@ -189,7 +190,9 @@ def _mqtt_login(settings: Settings, url: str, username: str | None, token: str |
             fail("令牌无效或已过期，或请用 --username 指定账号 (unknown token here; give --username)")
         assert found is not None
         return found[0].username, token
-    embedded = not settings.mqtt_url and url == f"mqtt://{settings.mqtt_embedded_bind}"
+    embedded = (
+        not settings.mqtt_url and url == f"mqtt://{embedded_bind(settings.data_dir, settings.mqtt_embedded_bind)}"
+    )
     if not (embedded and settings.mqtt_embedded_auth):
         return None
     database = migrated()
