@@ -51,7 +51,8 @@ def _open(audited: bool) -> Database:
     and is not."""
     if audited:
         install_audit()
-    database = Database.from_url(get_settings().database_url)
+    settings = get_settings()
+    database = Database.from_url(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     upgrade(database.engine, modules=MODULES)
     return database
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,9 +16,11 @@ from gridgov.evaluation.providers import Indicators
 from gridgov.evaluation.scoring import Scheme, score
 from gridgov.evaluation.service import EvaluationService
 from gridgov.notify.models import Alert
+from gridgov.org.enums import Role
+from gridgov.org.models import OrgNode
 from gridgov.warning.indicators import ACK, PATROL, PROVIDER
 from gridgov.warning.service import WarningService
-from tests.factories import FUCHUN
+from tests.factories import COUNTY, FUCHUN, WANSHI, County, user
 from tests.warning.test_response import NOW, VILLAGE, _response, _zone_with_people
 
 
@@ -83,3 +86,22 @@ def test_a_scheme_can_weigh_a_module_indicator(session: Session) -> None:
     assert score(scheme, {}, counts=None).total == 100  # type: ignore[arg-type]
     strict = scheme.model_copy(update={"items": [scheme.items[0].model_copy(update={"when_empty": "zero"})]})
     assert score(strict, {}, counts=None).total == 0  # type: ignore[arg-type]
+
+
+def test_the_cockpit_shows_active_warnings_as_the_module_counts_them(client: TestClient, session: Session) -> None:
+    zone = _zone_with_people(session)
+    WarningService(session).apply(zone, 4, None, NOW)
+    county = County(nodes={n.code: n for n in session.scalars(select(OrgNode))}, units={})
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    operator = user(session, county, "wanshi", Role.township_operator, WANSHI)
+    session.commit()
+    tiles = client.get("/api/v1/evaluation/cockpit", headers=admin).json()["tiles"]
+    assert tiles == [{"key": "warning.cockpit.active", "label": "生效预警", "total": 1, "parts": [["红色", 1]]}]
+    client.cookies.set("gridgov_lang", "en")
+    english = client.get("/api/v1/evaluation/cockpit", headers=admin).json()["tiles"]
+    client.cookies.delete("gridgov_lang")
+    assert english[0]["label"] == "Active warnings" and english[0]["parts"] == [["Red", 1]]
+    other = client.get("/api/v1/evaluation/cockpit", headers=operator).json()["tiles"]
+    assert other[0]["total"] == 0 and other[0]["parts"] == []  # 万市镇 sees its own area only
+    page = client.get("/cockpit", headers=admin)
+    assert 'data-tile="warning.cockpit.active"' in page.text and "红色1" in page.text

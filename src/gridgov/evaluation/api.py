@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,8 +17,10 @@ from gridgov.evaluation.indicators import COUNT_LABELS, RATES
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.schemas import Cockpit, DrillPage, IndicatorPage, RankingPage, RankRead, UnitRead
 from gridgov.evaluation.service import EvaluationService
+from gridgov.i18n import translator
 from gridgov.kit.bounds import Offset
 from gridgov.kit.principal import Principal
+from gridgov.web.templating import request_locale
 
 router = APIRouter(tags=["evaluation 综合评价"])
 PERIOD = Query(description="YYYY-MM, YYYY-Qn or YYYY; default: last month", pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")
@@ -172,6 +175,7 @@ def drill_target(
 
 @router.get("/evaluation/cockpit", response_model=Cockpit, summary="The cockpit (数字驾驶舱) of an area")
 def cockpit(
+    request: Request,
     service: Evaluations,
     user: CurrentUser,
     area: str | None = None,
@@ -179,7 +183,8 @@ def cockpit(
     indicator: str = "open",
 ) -> Cockpit:
     readable(user)
-    return Cockpit.model_validate(cockpit_payload(service, user, area, period, indicator))
+    t = translator(request_locale(request))
+    return Cockpit.model_validate(cockpit_payload(service, user, area, period, indicator, t))
 
 
 def cockpit_payload(
@@ -188,12 +193,17 @@ def cockpit_payload(
     area: str | None,
     period: str | None,
     indicator: str,
+    t: Callable[..., str],
     *,
     with_evaluation: bool = True,
 ) -> dict[str, Any]:
+    """The cockpit's data; ``t`` translates the modules' tile labels into the reader's language."""
     majors = load_taxonomy(service.session).majors
     chosen = parse_period(service, period) if period else None
-    county_wide = any(path.count("/") == 1 for path in user.scope_paths)
-    counter = service.counters.get("warnings")  # a module's active warnings by colour, when one counts them
-    warnings = dict(counter(service.session, user.scope_paths)) if county_wide and counter else None
-    return service.cockpit(user, area, chosen, indicator, majors, warnings, with_evaluation=with_evaluation)
+    tiles = []
+    for key, count in service.counters.items():  # the modules' counters, each over the reader's area
+        parts = dict(count(service.session, user.scope_paths))
+        tiles.append(
+            {"key": key, "label": t(key), "total": sum(parts.values()), "parts": [(t(p), n) for p, n in parts.items()]}
+        )
+    return service.cockpit(user, area, chosen, indicator, majors, tiles, with_evaluation=with_evaluation)

@@ -53,7 +53,7 @@ class CockpitService(EvaluationService):
         period: Period | None,
         indicator: str,
         majors: dict[str, str],
-        warnings: dict[str, int] | None,
+        tiles: list[dict[str, Any]],
         *,
         with_evaluation: bool = True,
     ) -> dict[str, Any]:
@@ -130,7 +130,7 @@ class CockpitService(EvaluationService):
                 {**row, "deadline_at": row["deadline_at"].isoformat() if row["deadline_at"] else None}
                 for row in self.repo.overdue_cases(scope, now, 10)
             ],
-            "warnings": warnings,
+            "tiles": tiles,
             "ranking": [{k: r[k] for k in ("code", "name", "rank", "score", "flag")} for r in ranked_rows],
             "scheme": scheme_name,
             "evaluated": evaluation is not None,

@@ -16,8 +16,9 @@ from gridgov.evaluation.exports import Cell, download
 from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.service import RankRow, UnitFigures
+from gridgov.i18n import translator
 from gridgov.kit.bounds import Offset
-from gridgov.web.templating import render
+from gridgov.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 FORMAT = Query(pattern="^(xlsx|csv)$")
@@ -71,7 +72,8 @@ def cockpit_page(
 ) -> Response:
     readable(user)
     service = evaluation_service(request, session)
-    payload = cockpit_payload(service, user, area, None, "open", with_evaluation=False)
+    t = translator(request_locale(request))
+    payload = cockpit_payload(service, user, area, None, "open", t, with_evaluation=False)
     return render(
         request,
         "evaluation/cockpit.html",

@@ -82,6 +82,15 @@ class FlagRead(BaseModel):
     scheme: str
 
 
+class CockpitTile(BaseModel):
+    """A module's counter on the cockpit: its total and its parts (e.g. active warnings by colour)."""
+
+    key: str
+    label: str
+    total: int
+    parts: list[tuple[str, int]]
+
+
 class Cockpit(BaseModel):
     area: dict[str, Any]
     breadcrumbs: list[dict[str, str]]
@@ -95,7 +104,7 @@ class Cockpit(BaseModel):
     trend: dict[str, list[Any]]
     majors: list[dict[str, Any]]
     overdue: list[dict[str, Any]]
-    warnings: dict[str, int] | None
+    tiles: list[CockpitTile] = Field(description="the enabled modules' counters (active warnings by colour …)")
     ranking: list[dict[str, Any]]
     scheme: str
     evaluated: bool = Field(description="false when only the live figures were asked for (the page's first answer)")

@@ -14,6 +14,7 @@ from gridgov.module import Migrations, Module, NavEntry
 from gridgov.warning import api, cli, pages
 from gridgov.warning.demo import build_hazard
 from gridgov.warning.documents import POLICY, THRESHOLDS
+from gridgov.warning.exercise import EXERCISE
 from gridgov.warning.indicators import PROVIDER
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.response import REACH
@@ -44,7 +45,8 @@ def _active_warnings(session: Session, scope: Sequence[str]) -> Mapping[str, int
     )
     if scope:
         statement = statement.where(or_(*(RiskZone.path.startswith(root) for root in scope)))
-    return {str(colour): int(n) for colour, n in session.execute(statement)}
+    found = {str(colour): int(n) for colour, n in session.execute(statement)}
+    return {f"colour.{c}": found[c] for c in ("red", "orange", "yellow", "blue") if found.get(c)}
 
 
 def _demo(session: Session, seed: int) -> Mapping[str, object]:
@@ -61,12 +63,12 @@ module = Module(
     jobs=_jobs,
     models=("gridgov.warning.models",),
     migrations=Migrations("gridgov.warning.migrations", adopted={"0005": "warning_zone"}),
-    documents=(THRESHOLDS, POLICY, REACH),
+    documents=(THRESHOLDS, POLICY, REACH, EXERCISE),
     translations="gridgov.warning.i18n",
     templates="gridgov.warning",
     static="gridgov.warning",
     cli=cli.register,
     demo=_demo,
     indicators=(PROVIDER,),
-    cockpit={"warnings": _active_warnings},
+    cockpit={"warning.cockpit.active": _active_warnings},
 )

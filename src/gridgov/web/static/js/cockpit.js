@@ -87,15 +87,13 @@
       var el = root.querySelector('[data-counter="' + k + '"]');
       if (el) text(el, state.counters[k]);
     });
-    var warnings = document.getElementById("warnings");
-    if (state.warnings) {
-      warnings.hidden = false;
-      var total = 0, parts = [];
-      var names = { red: "红", orange: "橙", yellow: "黄", blue: "蓝" };
-      Object.keys(state.warnings).forEach(function (c) { total += state.warnings[c]; parts.push((names[c] || c) + state.warnings[c]); });
-      text(root.querySelector('[data-counter="warnings"]'), total);
-      text(warnings.querySelector(".warn-colours"), parts.join(" "));
-    }
+    (state.tiles || []).forEach(function (tile) {  // the modules' counters, as text
+      root.querySelectorAll(".counter-tile").forEach(function (el) {
+        if (el.dataset.tile !== tile.key) return;
+        text(el.querySelector("b"), tile.total);
+        text(el.querySelector(".tile-parts"), tile.parts.map(function (p) { return p[0] + p[1]; }).join(" "));
+      });
+    });
   }
 
   function renderChildren() {
