@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from gridgov.evaluation.exports import download
 from gridgov.org.enums import Role
 from tests.factories import COUNTY, FUCHUN, build_county, create_person, user
 
@@ -62,3 +63,12 @@ def test_every_export_goes_through_the_one_writer() -> None:
         if path.name != "tabular.py" and builders.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_a_configured_name_cannot_break_the_download_header() -> None:
+    """Export names carry administrator-configured keys (a scoring scheme's): quotes and line breaks in them stay
+    out of the Content-Disposition header."""
+    response = download("csv", 'ranking-2026-10-x"\r\nSet-Cookie: a=1', "排名", ["a"], [[1]])
+    header = response.headers["content-disposition"]
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="ranking-2026-10-x_Set-Cookie_a_1.csv"; filename*=UTF-8')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -28,6 +29,6 @@ def download(fmt: str, name: str, title: str, headers: Sequence[str], rows: Sequ
     else:
         data, media, suffix = table_csv(headers, rows), "text/csv; charset=utf-8", "csv"
     filename = f"{name}.{suffix}"
-    plain = filename.encode("ascii", "ignore").decode() or f"export.{suffix}"
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("_.") or f"export.{suffix}"  # a safe header token
     disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
     return Response(data, media_type=media, headers={"Content-Disposition": disposition})
