@@ -15,7 +15,7 @@ from gridgov.evaluation.api import Evaluations, evaluation_service, parse_period
 from gridgov.evaluation.documents import LEVEL_LABELS, Level
 from gridgov.evaluation.exports import XLSX, Cell, download
 from gridgov.evaluation.periods import Period
-from gridgov.evaluation.repository import RecordRepository
+from gridgov.evaluation.records_repository import RecordRepository
 from gridgov.evaluation.schemas import FlagRead
 from gridgov.evaluation.service import EvaluationService
 from gridgov.evaluation.tasks import report_bytes

@@ -463,7 +463,7 @@ def p90_by_key(hours: Sequence[tuple[tuple[str | None, ...], float]]) -> dict[Le
 def award_flags(service: EvaluationService, period: Period) -> dict[str, int]:
     """Rank every configured level of a complete period and store its flags (replacing any earlier award of
     the same period): the flag history. Returns the number of flags per level."""
-    from gridgov.evaluation.repository import RecordRepository
+    from gridgov.evaluation.records_repository import RecordRepository
 
     flags = flags_of(service, period)
     for level, rows in flags.items():

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from gridgov.db import Database
 from gridgov.errors import AppError
 from gridgov.evaluation.periods import Period
+from gridgov.evaluation.records_repository import RecordRepository
 from gridgov.evaluation.report import collect, render_pdf, render_xlsx
-from gridgov.evaluation.repository import EvaluationRepository, RecordRepository
+from gridgov.evaluation.repository import EvaluationRepository
 from gridgov.evaluation.service import EvaluationService, flags_of
 from gridgov.kit.time import utcnow
 
