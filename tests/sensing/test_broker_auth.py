@@ -35,7 +35,7 @@ from gridgov.sensing.models import DeadLetter, Observation
 from gridgov.sensing.runtime import SensingRuntime
 from gridgov.sensing.schemas import DatastreamCreate, StationCreate
 from gridgov.sensing.service import SensingService
-from gridgov.warning.simulation import MqttSender
+from gridgov.warning.storm_io import MqttSender
 from tests.conftest import fresh_engine
 from tests.factories import FUCHUN, WANSHI, create_account, create_person
 from tests.sensing.world import FUCHUN_GAUGE, WANSHI_GAUGE, WANSHI_POINT, build_gauges

@@ -54,12 +54,12 @@ from gridgov.warning.simulation import (
     expected_colours,
     fast_waves,
     http_bodies,
-    load_network,
     mqtt_messages,
     readings,
     realtime_waves,
     storm_for,
 )
+from gridgov.warning.storm_io import load_network
 from gridgov.warning.tasks import WarningEvaluator
 from tests.factories import bearer
 

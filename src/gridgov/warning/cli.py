@@ -26,6 +26,7 @@ from gridgov.sensing.claims import embedded_bind
 from gridgov.sensing.gateways import issue_gateway_token
 from gridgov.warning import hindcast as hc
 from gridgov.warning import simulation as sim
+from gridgov.warning import storm_io
 from gridgov.warning.documents import POLICY as WARNING_POLICY
 from gridgov.warning.documents import THRESHOLDS as WARNING_THRESHOLDS
 from gridgov.warning.enums import Colour
@@ -104,7 +105,7 @@ def simulate_storm(
     settings = get_settings()
     database = migrated()
     with database.session() as session:
-        network = sim.load_network(session)
+        network = storm_io.load_network(session)
         thresholds = load_document(session, WARNING_THRESHOLDS)
     database.engine.dispose()
     if not network.gauges or not network.zones:
@@ -296,7 +297,7 @@ def _send_mqtt(
 ) -> None:
     username, password = login or (None, None)
     try:
-        sender = sim.MqttSender(url, f"gridgov-storm-{os.getpid()}", username=username, password=password)
+        sender = storm_io.MqttSender(url, f"gridgov-storm-{os.getpid()}", username=username, password=password)
     except ConnectionError as exc:
         fail(str(exc))
         return
@@ -307,7 +308,7 @@ def _send_mqtt(
 
     with _progress(out) as bar:
         task = bar.add_task(f"MQTT {url} 发布中 (publishing)", total=len(waves))
-        sim.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
+        storm_io.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
     acknowledged = sender.close()
     stats = sender.stats
     out.print(
@@ -319,7 +320,7 @@ def _send_mqtt(
 
 
 def _send_http(out: Console, series: sim.RainSeries, waves: list[sim.Wave], url: str, token: str) -> None:
-    sender = sim.HttpSender(url, token)
+    sender = storm_io.HttpSender(url, token)
 
     def send(wave: sim.Wave) -> None:
         for body in sim.http_bodies(series, wave):
@@ -328,7 +329,7 @@ def _send_http(out: Console, series: sim.RainSeries, waves: list[sim.Wave], url:
     with _progress(out) as bar:
         task = bar.add_task(f"HTTP {url} 上传中 (posting)", total=len(waves))
         try:
-            sim.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
+            storm_io.run_waves(waves, send, progress=lambda done: bar.update(task, completed=done))
         except ConnectionError as exc:
             fail(str(exc))
     stats = sender.stats
@@ -368,7 +369,7 @@ def hindcast(
     else:
         database = migrated()
         with database.session() as session:
-            sites = list(sim.load_network(session).zones)
+            sites = list(storm_io.load_network(session).zones)
             config = load_document(session, WARNING_THRESHOLDS)
             lifecycle = load_document(session, WARNING_POLICY).lifecycle
         database.engine.dispose()
