@@ -104,4 +104,4 @@ def test_the_cockpit_shows_active_warnings_as_the_module_counts_them(client: Tes
     other = client.get("/api/v1/evaluation/cockpit", headers=operator).json()["tiles"]
     assert other[0]["total"] == 0 and other[0]["parts"] == []  # 万市镇 sees its own area only
     page = client.get("/cockpit", headers=admin)
-    assert 'data-tile="warning.cockpit.active"' in page.text and "红色1" in page.text
+    assert 'data-tile="warning.cockpit.active"' in page.text and "红色 1" in page.text

@@ -91,7 +91,7 @@
       root.querySelectorAll(".counter-tile").forEach(function (el) {
         if (el.dataset.tile !== tile.key) return;
         text(el.querySelector("b"), tile.total);
-        text(el.querySelector(".tile-parts"), tile.parts.map(function (p) { return p[0] + p[1]; }).join(" "));
+        text(el.querySelector(".tile-parts"), tile.parts.map(function (p) { return p[0] + " " + p[1]; }).join(" · "));
       });
     });
   }
