@@ -348,3 +348,25 @@ def test_negative_values_and_frame_dataclass() -> None:
     frame = decode(encode_report(Report("0000000004", 0x48, observed, (element,), (), 0x33, 2, observed)))
     assert isinstance(frame, Frame) and frame.function == 0x33
     assert decode_report(frame).elements[0].value == Decimal("-1.25")
+
+
+@FAST
+@given(st.binary(max_size=80), st.sampled_from(sorted(REPORT_FUNCTIONS)))
+def test_any_report_text_either_decodes_or_says_why(tail: bytes, function: int) -> None:
+    """Text after a valid station/time preamble: never a crash, only a report or a FrameError."""
+    text = bytes.fromhex("F1F1000000000548F0F02606010800") + tail
+    raw = encode_frame(
+        central=1,
+        station="0000000005",
+        password=0,
+        function=function,
+        serial=1,
+        sent_at=datetime(2026, 6, 1, 8, 1),
+        text=text,
+    )
+    try:
+        report = decode_report(decode(raw))
+    except FrameError as exc:
+        assert exc.reason in {"bad text", "bad BCD", "bad time"}
+    else:
+        assert report.station == "0000000005"

@@ -332,7 +332,12 @@ def _series_values(raw: bytes, size: int, decimals: int) -> tuple[Decimal | None
 
 def _step(raw: bytes) -> timedelta:
     digits = _bcd_digits(raw, "time step")
-    return timedelta(days=int(digits[0:2]), hours=int(digits[2:4]), minutes=int(digits[4:6]))
+    if len(digits) != 6:
+        raise FrameError("bad text", f"time step must be 3 bytes DDhhmm: {raw.hex().upper()}")
+    step = timedelta(days=int(digits[0:2]), hours=int(digits[2:4]), minutes=int(digits[4:6]))
+    if not step:
+        raise FrameError("bad text", "time step 000000")
+    return step
 
 
 def decode_report(frame: Frame, extra: Mapping[str, ElementSpec] | None = None) -> Report:
