@@ -115,3 +115,41 @@ def test_errors(client: TestClient, api_key: str) -> None:
     )
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert client.get(f"{BASE}/requests.json", params={"page_size": 1, "page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_media_url_round_trip(client: TestClient, api_key: str, fmt: str) -> None:
+    """A client's media_url comes back with the request (0401 is a public category: keyless readers see it)."""
+    photo = "https://photos.example.org/c/8841.jpg"
+    status, body = _post(client, fmt, api_key=api_key, service_code="0401", lat="30.02", long="119.92", media_url=photo)
+    assert status == 200, body
+    request_id = body[0]["service_request_id"] if fmt == "json" else body.findtext("request/service_request_id")  # type: ignore[index, union-attr]
+    assert client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"] == photo
+    listed = ET.fromstring(client.get(f"{BASE}/requests.xml", params={"service_request_id": request_id}).content)
+    assert listed.findtext("request/media_url") == photo
+    keyed = client.get(f"{BASE}/requests/{request_id}.json", params={"api_key": api_key}).json()[0]
+    assert keyed["media_url"] == photo
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"lat": "abc", "long": "119.92"}, "lat must be a decimal number"),
+        ({"lat": "30.02", "long": "east"}, "long must be a decimal number"),
+        ({"lat": "95", "long": "119.92"}, "lat is out of range"),
+        (
+            {"lat": "30.02", "long": "119.92", "attribute[severity]": "x"},
+            "attribute[severity] must be a decimal number",
+        ),
+        ({"lat": "30.02", "long": "119.92", "media_url": "javascript:alert(1)"}, "media_url must be an http(s) URL"),
+        ({"lat": "30.02", "long": "119.92", "description": "a\x0bb"}, "description: "),
+    ],
+)
+def test_errors_are_messages_a_client_can_show(
+    client: TestClient, api_key: str, form: dict[str, str], message: str
+) -> None:
+    status, body = _post(client, "json", api_key=api_key, service_code="0401", **form)
+    assert status == 400, body
+    description = body[0]["description"]  # type: ignore[index]
+    assert description.startswith(message), description
+    assert "could not convert" not in description and "Input should" not in description

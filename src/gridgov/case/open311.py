@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, false, or_, select
 
 from gridgov.auth.service import AuthService
@@ -113,9 +114,11 @@ def _when(value: datetime | None) -> str | None:
     return None if value is None else as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _record(service: CaseService, case: Case, full: bool = True) -> dict[str, Any]:
+def _record(service: CaseService, case: Case, full: bool, media: dict[int, str]) -> dict[str, Any]:
     """One request as the spec shapes it; ``full`` = the reader's scope covers the case, otherwise the
-    public view: coordinates rounded, no address, and no description unless the category is public."""
+    public view: coordinates rounded, no address, and no description or media unless the category is public.
+    ``media``: the ``media_url`` the cases were reported with (photos uploaded to gridgov are served only after a
+    scope check, never here)."""
     state = CaseState(case.state)
     category = service.taxonomy.get(case.category_code)
     unit = service.repo.unit(case.unit_id)
@@ -136,7 +139,7 @@ def _record(service: CaseService, case: Case, full: bool = True) -> dict[str, An
         "zipcode": "",
         "lat": case.lat if full else round(case.lat, PUBLIC_DECIMALS),
         "long": case.lon if full else round(case.lon, PUBLIC_DECIMALS),
-        "media_url": None,  # photos are served only after a scope check, never to the public
+        "media_url": media.get(case.id) if full or category.public else None,
     }
 
 
@@ -232,6 +235,7 @@ def create_request(
     long: Annotated[str, Form()] = "",
     address_string: Annotated[str, Form()] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
+    media_url: Annotated[str, Form(max_length=1000)] = "",
     severity: Annotated[str, Form(alias="attribute[severity]")] = "",
 ) -> Response:
     try:
@@ -254,15 +258,19 @@ def create_request(
         data = CaseReport(
             category=service_code,
             description=description or service_code,
-            lon=float(long),
-            lat=float(lat),
+            lon=_number(long, "long"),
+            lat=_number(lat, "lat"),
             address=address_string or None,
-            severity=int(severity) if severity else None,
+            severity=int(_number(severity, "attribute[severity]")) if severity else None,
+            media_url=media_url or None,
         )
         case = cases.report(principal, data, source="open311")
-    except (ValueError, AppError) as exc:
-        message = exc.message if isinstance(exc, AppError) else str(exc).splitlines()[0]
-        return error(fmt, 404 if getattr(exc, "status_code", 400) == 404 else 400, message)
+    except Open311Error as exc:
+        return error(fmt, exc.status, exc.description)
+    except ValidationError as exc:
+        return error(fmt, 400, _invalid(exc))
+    except AppError as exc:
+        return error(fmt, 404 if exc.status_code == 404 else 400, exc.message)
     notice = f"已受理，{cases.taxonomy.active(service_code).limits.filing}内立案"
     return render(
         fmt,
@@ -270,6 +278,34 @@ def create_request(
         "request",
         [{"service_request_id": case.number, "service_notice": notice, "account_id": ""}],
     )
+
+
+FIELDS = {"lon": "long", "lat": "lat", "description": "description", "address": "address_string"}
+FIELDS |= {"severity": "attribute[severity]", "media_url": "media_url", "category": "service_code"}
+"""The request's fields by the spec's parameter names."""
+
+
+def _number(value: str, field: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise Open311Error(400, f"{field} must be a decimal number") from None
+
+
+def _invalid(exc: ValidationError) -> str:
+    """The first problem, named by the spec's parameter: a message a client can show (no Python text)."""
+    first = exc.errors()[0]
+    field = FIELDS.get(str(first["loc"][0]) if first["loc"] else "", "request")
+    kind = first["type"]
+    if kind == "string_pattern_mismatch":
+        return f"{field} must be an http(s) URL" if field == "media_url" else f"{field} has the wrong format"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{field} is out of range"
+    if kind == "value_error":  # our own validators' messages (control characters …)
+        return f"{field}: {str(first['msg']).removeprefix('Value error, ')}"
+    if kind in ("string_too_short", "string_too_long"):
+        return f"{field} is too short or too long"
+    return f"{field} is not valid"
 
 
 def _parse_time(value: str, field: str) -> datetime:
@@ -361,8 +397,9 @@ def list_requests(
             raise Open311Error(400, f"1 <= page <= {MAX_PAGE} and 1 <= page_size <= 1000")
     except Open311Error as exc:
         return error(fmt if fmt in MEDIA else "xml", exc.status, exc.description)
-    rows = cases.session.scalars(stmt.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size))
-    return render(fmt, "service_requests", "request", [_record(cases, c, who.covers(c)) for c in rows])
+    rows = list(cases.session.scalars(stmt.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)))
+    media = cases.repo.media_urls([c.id for c in rows])
+    return render(fmt, "service_requests", "request", [_record(cases, c, who.covers(c), media) for c in rows])
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="Open311: one service request")
@@ -384,4 +421,5 @@ def get_request(
     case = cases.session.scalars(stmt).one_or_none()
     if case is None:  # absent, or not readable: the same answer, so numbers cannot be probed
         return error(fmt, 404, f"no service request {service_request_id}")
-    return render(fmt, "service_requests", "request", [_record(cases, case, who.covers(case))])
+    media = cases.repo.media_urls([case.id])
+    return render(fmt, "service_requests", "request", [_record(cases, case, who.covers(case), media)])

@@ -158,6 +158,17 @@ class CaseRepository:
     def events(self, case_id: int) -> list[CaseEvent]:
         return list(self.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 
+    def media_urls(self, case_ids: Sequence[int]) -> dict[int, str]:
+        """The ``media_url`` each case was reported with (kept on its report event), by case id."""
+        if not case_ids:
+            return {}
+        rows = self.session.execute(
+            select(CaseEvent.case_id, CaseEvent.data).where(
+                CaseEvent.case_id.in_(case_ids), CaseEvent.action == "report"
+            )
+        )
+        return {case_id: str(data["media_url"]) for case_id, data in rows if data and data.get("media_url")}
+
     def unit(self, unit_id: int | None) -> Unit | None:
         return None if unit_id is None else self.session.get(Unit, unit_id)
 

@@ -17,6 +17,12 @@ class CaseReport(BaseModel):
     lat: float = Field(ge=-90, le=90)
     address: PlainLine | None = Field(default=None, max_length=200)
     severity: int | None = Field(default=None, ge=1, le=3, description="Defaults to the category's")
+    media_url: PlainLine | None = Field(
+        default=None,
+        max_length=1000,
+        pattern=r"^https?://\S+$",
+        description="A photo or document kept elsewhere (Open311 media_url), shown with the case",
+    )
 
 
 class CaseAction(BaseModel):

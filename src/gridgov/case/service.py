@@ -279,6 +279,7 @@ class CaseService:
                 "routed_to": target.unit_code or target.node_code,
                 "tier": target.tier.value,
                 "possible_duplicate_of": duplicate.number if duplicate else None,
+                **({"media_url": data.media_url} if data.media_url else {}),
             },
         )
         self._notify(
