@@ -117,3 +117,29 @@ def test_stop_closes_connections() -> None:
     server.stop()
     assert sock.recv(10) == b""
     sock.close()
+
+
+def test_several_stations_at_once(receiver: tuple[Sl651Server, _Sink]) -> None:
+    server, sink = receiver
+    observed = datetime(2026, 6, 1, 9, 0, tzinfo=CST)
+    replies: list[tuple[str, int]] = []
+
+    def station(n: int) -> None:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            for serial in range(1, 4):
+                element = Element("39", "", "", None, Decimal(n), observed)
+                sock.sendall(encode_report(Report(f"{n:010d}", 0x48, observed, (element,), (), 0x32, serial, observed)))
+                reply = decode(_read(sock, 25))
+                replies.append((reply.station, reply.serial))
+
+    threads = [threading.Thread(target=station, args=(n,)) for n in range(1, 6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    sink.wait(15)
+    assert sorted((r.station, r.serial) for r, _ in sink.reports) == [
+        (f"{n:010d}", s) for n in range(1, 6) for s in range(1, 4)
+    ]
+    assert not sink.errors
+    assert sorted(replies) == sorted((r.station, r.serial) for r, _ in sink.reports)
