@@ -138,5 +138,7 @@ def test_the_board_shows_the_window_and_marks_exercise_warnings(
 
     detail = client.get(f"/warnings/{changes[0].warning_id}", headers=admin)
     assert 'data-channel="sms" data-status="withheld">短信 演练未外发' in detail.text
-    feed = client.get("/cap/feed.atom").text
+    feed = client.get("/cap/feed.atom").text  # the public feed leaves drills out
+    assert zone.name not in feed and real_zone.name in feed
+    feed = client.get("/cap/feed.atom", params={"exercises": "true"}).text  # unless asked, then marked
     assert f"【演练】{zone.name}" in feed and f"【演练】{real_zone.name}" not in feed and real_zone.name in feed

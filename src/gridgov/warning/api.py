@@ -252,9 +252,13 @@ def gauges(request: Request, session: SessionDep, user: CurrentUser) -> list[Gau
 
 
 @public.get("/cap/feed.atom", summary="Current alerts as an Atom feed of CAP 1.2 messages")
-def cap_feed(request: Request, session: SessionDep) -> Response:
+def cap_feed(
+    request: Request,
+    session: SessionDep,
+    exercises: Annotated[bool, Query(description="also list drills (status Exercise), marked 【演练】")] = False,
+) -> Response:
     base = str(request.base_url).rstrip("/")
-    body = WarningService(session).feed(base, request.app.state.clock())
+    body = WarningService(session).feed(base, request.app.state.clock(), exercises=exercises)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

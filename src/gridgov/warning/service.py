@@ -483,10 +483,13 @@ class WarningService:
         row = self.repo.message(identifier)
         return None if row is None else row.xml
 
-    def feed(self, base_url: str, now: datetime) -> bytes:
-        """Atom feed of the current (active) warnings, each entry linking its latest CAP message."""
+    def feed(self, base_url: str, now: datetime, *, exercises: bool = False) -> bytes:
+        """Atom feed of the current (active) warnings, each entry linking its latest CAP message; drills
+        (演练, CAP status Exercise) only when ``exercises`` is asked for, and then marked."""
         entries: list[FeedEntry] = []
         for record, zone in self.repo.active_warnings():
+            if record.exercise and not exercises:
+                continue
             messages = self.repo.messages(record.id)
             if not messages:
                 continue
