@@ -1,0 +1,29 @@
+"""The water module's configuration documents (配置即数据), shipped as YAML defaults in ``data/``.
+
+* ``water.rates`` — the rules of the three rates (三率) of online metering data: expected reporting interval,
+  lateness allowed, validity rules, the target (南浔: ≥ 95 %).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridgov.configdata.service import DocumentKind
+from gridgov.water.rates import Rules
+
+
+class RateSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    interval_seconds: int = Field(default=3600, ge=60, le=86400, description="应报间隔(秒)")
+    lateness_seconds: int = Field(default=1800, ge=0, le=86400, description="允许迟报(秒)")
+    max_increment_m3: float = Field(default=1000.0, gt=0, description="每个间隔的最大增量(m³)")
+    flat_intervals: int = Field(default=24, ge=1, le=10000, description="读数不变超过N个间隔即无效")
+    target: float = Field(default=0.95, gt=0, le=1, description="三率目标")
+
+    def rules(self) -> Rules:
+        return Rules(self.interval_seconds, self.lateness_seconds, self.max_increment_m3, self.flat_intervals)
+
+
+RATES = DocumentKind("water.rates", RateSettings, "gridgov.water", "data/rates.yaml")
