@@ -25,14 +25,13 @@ from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation.providers import Indicators
-from gridgov.kit.periodic import Periodic
 from gridgov.kit.responses import ERROR_RESPONSES
 from gridgov.kit.text import RefuseControlInUrl
 from gridgov.kit.time import utcnow
 from gridgov.kit.writer import BatchWriter
 from gridgov.logging import configure as configure_logging
 from gridgov.metrics import MetricsMiddleware, metrics_response
-from gridgov.module import Module, activate, enabled
+from gridgov.module import Module, Service, activate, enabled
 from gridgov.notify.channels import senders_from_settings
 from gridgov.sensing.runtime import SensingRuntime
 from gridgov.web.security import SecurityMiddleware
@@ -78,7 +77,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs: list[Periodic] = [*core.jobs(app)]
+        jobs: list[Service] = [*core.jobs(app)]
         for module in modules:
             jobs += module.jobs(app) if module.jobs else []
         for job in jobs:

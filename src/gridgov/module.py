@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata, resources
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
@@ -27,7 +27,6 @@ from gridgov.configdata.service import DocumentKind
 from gridgov.evaluation.providers import IndicatorProvider
 from gridgov.evaluation.service import CockpitCounter
 from gridgov.kit.cli import Groups
-from gridgov.kit.periodic import Periodic
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "gridgov.modules"
@@ -57,8 +56,17 @@ class Migrations:
 
 DemoBuilder = Callable[[Session, int], Mapping[str, object]]
 """Adds the module's demo data to a demo county that the core has just built (session, seed) → figures."""
-JobFactory = Callable[[FastAPI], Sequence[Periodic]]
-"""Makes the module's periodic jobs for one application (started and stopped with it)."""
+class Service(Protocol):
+    """Something an application starts and stops with itself: a periodic job (``kit.periodic.Periodic``), a
+    listener on a port (a telemetry receiver)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+JobFactory = Callable[[FastAPI], Sequence[Service]]
+"""Makes the module's periodic jobs and services for one application (started and stopped with it)."""
 
 
 @dataclass(frozen=True)
