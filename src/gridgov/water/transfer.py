@@ -1,0 +1,301 @@
+"""The intake registry as a workbook: sheets 取水户, 取水点 and 取水许可 (XLSX through ``gridgov.kit.tabular``).
+
+Import is all or nothing: every cell error (sheet, row, column) is collected and nothing is written if there
+is one. Users are matched by 统一社会信用代码, points by user and name, permits by number; matched rows are
+updated, others added, nothing is deleted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_xlsx, write_xlsx
+from gridgov.org.models import OrgNode
+from gridgov.water.credit_code import problem
+from gridgov.water.models import IntakePoint, IntakeUser, Permit
+
+USERS = Sheet(
+    "取水户",
+    (
+        Column("credit_code", "统一社会信用代码"),
+        Column("name", "取水户名称"),
+        Column("township_code", "乡镇(街道)代码"),
+        Column("village_code", "村(社区)代码", required=False),
+        Column("industry_code", "行业代码(GB/T 4754)"),
+        Column("contact_name", "联系人", required=False),
+        Column("contact_phone", "联系电话", required=False),
+        Column("annual_volume_m3", "年计划取水量(m³)"),
+    ),
+)
+POINTS = Sheet(
+    "取水点",
+    (
+        Column("credit_code", "统一社会信用代码"),
+        Column("name", "取水点名称"),
+        Column("lon", "经度"),
+        Column("lat", "纬度"),
+        Column("source", "水源类型"),
+        Column("station_code", "计量站点编码", required=False),
+    ),
+)
+PERMITS = Sheet(
+    "取水许可",
+    (
+        Column("number", "许可证编号"),
+        Column("credit_code", "统一社会信用代码"),
+        Column("point", "取水点名称", required=False),
+        Column("annual_volume_m3", "年许可取水量(m³)"),
+        Column("purpose", "取水用途"),
+        Column("valid_from", "有效期起"),
+        Column("valid_to", "有效期止"),
+        Column("status", "状态", required=False),
+    ),
+)
+SOURCES = {"surface": "surface", "地表水": "surface", "ground": "ground", "地下水": "ground", "public": "public"}
+SOURCES["公共供水"] = "public"
+STATUSES = {"valid", "suspended", "revoked", "expired"}
+INDUSTRY = re.compile(r"^[A-T]\d{0,4}$")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    users: int
+    points: int
+    permits: int
+
+    def __str__(self) -> str:
+        return f"{self.users} 取水户, {self.points} 取水点, {self.permits} 取水许可"
+
+
+def _number(row: Row, key: str, errors: list[CellError], low: float, high: float) -> float:
+    text = row.values.get(key, "")
+    try:
+        value = float(text)
+    except ValueError:
+        errors.append(row.error(key, f"应为数字 (not a number: {text!r})"))
+        return 0.0
+    if not low <= value <= high:
+        errors.append(row.error(key, f"应在{low:g}–{high:g}之间 (must be between {low:g} and {high:g})"))
+    return value
+
+
+def _date(row: Row, key: str, errors: list[CellError]) -> date:
+    text = row.values.get(key, "")[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(row.error(key, f"日期应为YYYY-MM-DD (date must be YYYY-MM-DD: {text!r})"))
+        return date(1970, 1, 1)
+
+
+def _required(row: Row, key: str, errors: list[CellError]) -> str:
+    value = row.values.get(key, "")
+    if not value:
+        errors.append(row.error(key, "不能为空 (required)"))
+    return value
+
+
+class WaterTransfer:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def export_xlsx(self) -> bytes:
+        users = {u.id: u for u in self.session.scalars(select(IntakeUser).order_by(IntakeUser.id))}
+        points = {p.id: p for p in self.session.scalars(select(IntakePoint).order_by(IntakePoint.id))}
+        permits = list(self.session.scalars(select(Permit).order_by(Permit.id)))
+        return write_xlsx(
+            [
+                (
+                    USERS,
+                    [
+                        [
+                            u.credit_code,
+                            u.name,
+                            u.township_code,
+                            u.village_code,
+                            u.industry_code,
+                            u.contact_name,
+                            u.contact_phone,
+                            u.annual_volume_m3,
+                        ]
+                        for u in users.values()
+                    ],
+                ),
+                (
+                    POINTS,
+                    [
+                        [users[p.user_id].credit_code, p.name, p.lon, p.lat, p.source, p.station_code]
+                        for p in points.values()
+                    ],
+                ),
+                (
+                    PERMITS,
+                    [
+                        [
+                            p.number,
+                            users[p.user_id].credit_code,
+                            points[p.point_id].name if p.point_id in points else None,
+                            p.annual_volume_m3,
+                            p.purpose,
+                            p.valid_from.isoformat(),
+                            p.valid_to.isoformat(),
+                            p.status,
+                        ]
+                        for p in permits
+                    ],
+                ),
+            ]
+        )
+
+    def import_xlsx(self, data: bytes) -> ImportSummary:
+        sheets, errors = read_xlsx(data, (USERS, POINTS, PERMITS))
+        nodes = {
+            code: (kind, path)
+            for code, kind, path in self.session.execute(select(OrgNode.code, OrgNode.kind, OrgNode.path))
+        }
+        users = {u.credit_code: u for u in self.session.scalars(select(IntakeUser))}
+        seen: set[str] = set()
+        user_rows: list[tuple[IntakeUser | None, dict[str, object]]] = []
+        for row in sheets.get(USERS.name, []):
+            code = _required(row, "credit_code", errors).upper()
+            if code:
+                reason = problem(code)
+                if reason:
+                    errors.append(row.error("credit_code", reason))
+                elif code in seen:
+                    errors.append(row.error("credit_code", f"重复的统一社会信用代码 (duplicate code {code})"))
+                seen.add(code)
+            township = _required(row, "township_code", errors)
+            village = row.values.get("village_code") or None
+            path = ""
+            if township and nodes.get(township, ("", ""))[0] != "township":
+                errors.append(row.error("township_code", f"未知的乡镇(街道) (unknown township {township})"))
+            elif township:
+                path = nodes[township][1]
+            if village:
+                kind, village_path = nodes.get(village, ("", ""))
+                if kind != "village" or not village_path.startswith(path):
+                    errors.append(row.error("village_code", f"不是该乡镇的村(社区) (not a village of {township})"))
+                path = village_path
+            industry = _required(row, "industry_code", errors).upper()
+            if industry and not INDUSTRY.match(industry):
+                errors.append(row.error("industry_code", f"行业代码应如C2614 (GB/T 4754 code like C2614: {industry})"))
+            values: dict[str, object] = {
+                "credit_code": code,
+                "name": _required(row, "name", errors),
+                "township_code": township,
+                "village_code": village,
+                "path": path,
+                "industry_code": industry,
+                "contact_name": row.values.get("contact_name") or None,
+                "contact_phone": row.values.get("contact_phone") or None,
+                "annual_volume_m3": _number(row, "annual_volume_m3", errors, 0, 1e10),
+            }
+            user_rows.append((users.get(code), values))
+        known = set(users) | seen
+        point_rows: list[tuple[Row, dict[str, object]]] = []
+        point_names: set[tuple[str, str]] = {
+            (u.credit_code, p.name) for p, u in self.session.execute(select(IntakePoint, IntakeUser).join(IntakeUser))
+        }
+        for row in sheets.get(POINTS.name, []):
+            code = _required(row, "credit_code", errors).upper()
+            if code and code not in known:
+                errors.append(row.error("credit_code", f"取水户不存在 (no intake user {code})"))
+            source = SOURCES.get(row.values.get("source", ""))
+            if source is None:
+                errors.append(row.error("source", "水源类型应为地表水/地下水/公共供水 (surface, ground or public)"))
+            name = _required(row, "name", errors)
+            point_names.add((code, name))
+            point_rows.append(
+                (
+                    row,
+                    {
+                        "name": name,
+                        "lon": _number(row, "lon", errors, 73, 136),
+                        "lat": _number(row, "lat", errors, 3, 54),
+                        "source": source or "",
+                        "station_code": row.values.get("station_code") or None,
+                    },
+                )
+            )
+        permit_rows: list[tuple[Row, dict[str, object]]] = []
+        numbers: set[str] = set()
+        for row in sheets.get(PERMITS.name, []):
+            number = _required(row, "number", errors)
+            if number in numbers:
+                errors.append(row.error("number", f"重复的许可证编号 (duplicate permit {number})"))
+            numbers.add(number)
+            code = _required(row, "credit_code", errors).upper()
+            if code and code not in known:
+                errors.append(row.error("credit_code", f"取水户不存在 (no intake user {code})"))
+            point = row.values.get("point") or None
+            if point and (code, point) not in point_names:
+                errors.append(row.error("point", f"该取水户没有此取水点 (no point {point!r} of {code})"))
+            status = row.values.get("status") or "valid"
+            if status not in STATUSES:
+                errors.append(row.error("status", "状态应为valid/suspended/revoked/expired"))
+            valid_from, valid_to = _date(row, "valid_from", errors), _date(row, "valid_to", errors)
+            if valid_to < valid_from:
+                errors.append(row.error("valid_to", "有效期止早于有效期起 (ends before it starts)"))
+            permit_rows.append(
+                (
+                    row,
+                    {
+                        "number": number,
+                        "credit_code": code,
+                        "point": point,
+                        "annual_volume_m3": _number(row, "annual_volume_m3", errors, 0, 1e10),
+                        "purpose": _required(row, "purpose", errors),
+                        "valid_from": valid_from,
+                        "valid_to": valid_to,
+                        "status": status,
+                    },
+                )
+            )
+        if errors:
+            raise ImportFailed(errors)
+        return self._write(user_rows, point_rows, permit_rows, users)
+
+    def _write(
+        self,
+        user_rows: list[tuple[IntakeUser | None, dict[str, object]]],
+        point_rows: list[tuple[Row, dict[str, object]]],
+        permit_rows: list[tuple[Row, dict[str, object]]],
+        users: dict[str, IntakeUser],
+    ) -> ImportSummary:
+        for existing, values in user_rows:
+            user = existing or IntakeUser(synthetic=False)
+            for key, value in values.items():
+                setattr(user, key, value)
+            if existing is None:
+                self.session.add(user)
+                users[user.credit_code] = user
+        self.session.flush()
+        points = {(p.user_id, p.name): p for p in self.session.scalars(select(IntakePoint))}
+        for row, values in point_rows:
+            owner = users[row.values["credit_code"].upper()]
+            point = points.get((owner.id, str(values["name"])))
+            if point is None:
+                point = points[(owner.id, str(values["name"]))] = IntakePoint(user_id=owner.id)
+                self.session.add(point)
+            for key, value in values.items():
+                setattr(point, key, value)
+        self.session.flush()
+        permits = {p.number: p for p in self.session.scalars(select(Permit))}
+        for _row, values in permit_rows:
+            owner = users[str(values.pop("credit_code"))]
+            point_name = values.pop("point")
+            permit = permits.get(str(values["number"]))
+            if permit is None:
+                permit = Permit(user_id=owner.id)
+                self.session.add(permit)
+            permit.user_id = owner.id
+            permit.point_id = points[(owner.id, str(point_name))].id if point_name else None
+            for key, value in values.items():
+                setattr(permit, key, value)
+        self.session.flush()
+        return ImportSummary(len(user_rows), len(point_rows), len(permit_rows))
