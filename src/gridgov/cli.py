@@ -20,7 +20,7 @@ from gridgov.auth import cli as auth_cli
 from gridgov.case import cli as case_cli
 from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
-from gridgov.config import get_settings
+from gridgov.config import adopt_listen_address, get_settings
 from gridgov.configdata.service import DocumentKind, load_document, save_document
 from gridgov.db import Database
 from gridgov.demo.builder import DEMO_PASSWORD, build
@@ -116,7 +116,7 @@ def demo(
 ) -> None:
     """Build the demo county (Fuyang 富阳区) if the database is empty, then serve it (演示)."""
     if serve_app:
-        _check_listen(host)
+        _check_listen(host, port)
     database = migrated(audited=False)
     if not _build_demo(database, seed):
         console.print("demo county already present; serving it")
@@ -138,7 +138,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (stateless; share the database)")] = 1,
 ) -> None:
     """Serve the application (运行服务)."""
-    _check_listen(host)
+    _check_listen(host, port)
     console.print(f"gridgov → http://{host}:{port}/")
     uvicorn.run("gridgov.asgi:app", host=host, port=port, workers=workers, log_level="warning", proxy_headers=False)
 
@@ -159,7 +159,7 @@ def _demo_broker() -> None:
         )
 
 
-def _check_listen(host: str) -> None:
+def _check_listen(host: str, port: int) -> None:
     """Refuse to start, in one line, what would fail or be unsafe: beyond loopback with the public development
     secret; production without the gateways that reach phones. Forwarded headers are the app's to judge
     (GRIDGOV_TRUSTED_PROXIES), so uvicorn's own proxy layer (which trusts loopback) is off."""
@@ -169,6 +169,8 @@ def _check_listen(host: str) -> None:
         senders_from_settings(settings)
     except (ValueError, ChannelsNotConfigured) as exc:
         fail(str(exc))
+    for warning in adopt_listen_address(host, port):  # 叫应 links follow --host/--port unless GRIDGOV_PUBLIC_URL
+        console.print(f"[yellow]![/yellow] {warning}")
 
 
 config_app = groups.group("config")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import socket
 from datetime import time
 from functools import lru_cache
 from ipaddress import ip_network
@@ -86,7 +87,9 @@ class Settings(BaseSettings):
     smtp_url: str = Field(default="", description="smtp://user:password@host:port?from=addr; empty = outbox file.")
     webhook_url: str = Field(default="", description="DingTalk-style group robot URL; empty = outbox file.")
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="How recipients reach this server (confirmation links)."
+        default="http://127.0.0.1:8000",
+        description="How recipients reach this server: the base of 叫应 links; unset = gridgov serve/demo use their "
+        "--host/--port (a wildcard host: the machine's host name).",
     )
     warning_seconds: float = Field(
         default=1.0, ge=0, description="Interval of the warning evaluator (new rainfall → colours → people); 0 = off."
@@ -184,6 +187,11 @@ class Settings(BaseSettings):
                 "(the development secret is public: set GRIDGOV_SECRET_KEY to listen beyond loopback)"
             )
 
+    @property
+    def public_url_set(self) -> bool:
+        """GRIDGOV_PUBLIC_URL was given (or passed in), not the default."""
+        return "public_url" in self.model_fields_set
+
     @field_validator("metrics_allow")
     @classmethod
     def _metrics_networks(cls, value: str) -> str:
@@ -209,6 +217,36 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+PUBLIC_URL_ENV = "GRIDGOV_PUBLIC_URL"
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+
+def adopt_listen_address(host: str, port: int) -> list[str]:
+    """Make the served address the base of 叫应 links when GRIDGOV_PUBLIC_URL is unset (in the environment, so
+    worker processes see it too); returns the warnings to show at start-up. A wildcard host is no address anyone
+    can reach: the machine's host name stands in for it."""
+    settings = get_settings()
+    if settings.public_url_set:
+        return []
+    warnings = []
+    bare = host.strip("[]")
+    if bare in WILDCARD_HOSTS:
+        bare = socket.gethostname()
+        warnings.append(
+            f"--host={host or '*'} 监听所有地址：叫应链接将使用本机主机名 {bare}，请设置 {PUBLIC_URL_ENV} "
+            f"(listening on every address: links will use this machine's host name {bare}; set {PUBLIC_URL_ENV})"
+        )
+    url = f"http://{f'[{bare}]' if ':' in bare else bare}:{port}"
+    if settings.environment == "production":
+        warnings.append(
+            f"生产环境未设置 {PUBLIC_URL_ENV}：短信、语音和机器人中的叫应链接将指向 {url} "
+            f"({PUBLIC_URL_ENV} unset in production: 叫应 links will point at {url}; set the address recipients reach)"
+        )
+    os.environ[PUBLIC_URL_ENV] = url
+    get_settings.cache_clear()
+    return warnings
 
 
 def is_loopback(host: str) -> bool:

@@ -71,6 +71,8 @@ def create_app(
             "(GRIDGOV_SECRET_KEY unset: using the key generated in that file; servers sharing a database need one key)",
             settings.generated_secret_file,
         )
+    if settings.environment == "production" and not settings.public_url_set:
+        log.warning("GRIDGOV_PUBLIC_URL 未设置，叫应链接指向 %s (unset: links point there)", settings.public_url)
     install_audit()
     modules = tuple(enabled(settings.modules) if modules is None else modules)
     activate(modules)
