@@ -1,0 +1,27 @@
+"""The water-resources module (水资源, seed 003 南浔) as the application installs it: the intake registry,
+the meters' three rates (三率) and their indicators."""
+
+from __future__ import annotations
+
+from gridgov.module import Migrations, Module, NavEntry
+from gridgov.water import api, cli, pages
+from gridgov.water.demo import demo
+from gridgov.water.documents import RATES
+from gridgov.water.indicators import PROVIDER
+
+module = Module(
+    name="water",
+    title="水资源 (water resources)",
+    package="gridgov.water",
+    api=(api.router,),
+    routers=(pages.router,),
+    nav=(NavEntry("/water", "nav.water", order=75),),
+    models=("gridgov.water.models",),
+    migrations=Migrations("gridgov.water.migrations"),
+    documents=(RATES,),
+    translations="gridgov.water.i18n",
+    templates="gridgov.water",
+    cli=cli.register,
+    demo=demo,
+    indicators=(PROVIDER,),
+)
