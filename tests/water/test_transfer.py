@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gridgov.kit.tabular import ImportFailed
 from gridgov.water.credit_code import generate
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
-from gridgov.water.transfer import POINTS, PERMITS, USERS, WaterTransfer
+from gridgov.water.transfer import PERMITS, POINTS, USERS, WaterTransfer
 from tests.factories import FUCHUN, WANSHI, build_county
 
 A, B = generate("330111", 1), generate("330111", 2)
