@@ -92,7 +92,7 @@ def test_numerators_never_exceed_denominators_and_periods_add_up(rows: list[tupl
     )
 
 
-@given(st.integers(-10**4, 10**4), st.integers(0, 10**4), st.sampled_from([60, 300, 3600, 86400]))
+@given(st.integers(-(10**4), 10**4), st.integers(0, 10**4), st.sampled_from([60, 300, 3600, 86400]))
 def test_expected_slots_add_up_on_the_grid(first: int, length: int, interval: int) -> None:
     start = datetime.fromtimestamp(first * interval, UTC)
     middle = start + timedelta(seconds=interval * (length // 2))
