@@ -32,11 +32,16 @@ def _lookup(request: Request, session: SessionDep, token: str) -> tuple[AlertRec
 @router.get("/ack/{token}")
 def confirm_page(request: Request, session: SessionDep, token: str) -> Response:
     recipient, alert = _lookup(request, session, token)
-    return render(request, "notify/ack.html", {"recipient": recipient, "alert": alert, "token": token})
+    outcome = alerting(request, session).outcome(alert, recipient)
+    return render(
+        request, "notify/ack.html", {"recipient": recipient, "alert": alert, "token": token, "outcome": outcome}
+    )
 
 
 @router.post("/ack/{token}")
 def confirm(request: Request, session: SessionDep, token: str) -> Response:
     recipient, alert = _lookup(request, session, token)
-    alerting(request, session).acknowledge(recipient, "link")
-    return render(request, "notify/ack.html", {"recipient": recipient, "alert": alert, "token": token, "done": True})
+    alerts = alerting(request, session)
+    alerts.acknowledge(recipient, "link")
+    context = {"recipient": recipient, "alert": alert, "token": token, "outcome": alerts.outcome(alert, recipient)}
+    return render(request, "notify/ack.html", context | {"done": True})

@@ -24,6 +24,11 @@ class NotifyRepository:
         stmt = select(Alert).where(Alert.subject == subject, Alert.closed_at.is_(None)).order_by(Alert.id.desc())
         return self.session.scalars(stmt.limit(1)).first()
 
+    def latest_alert(self, subject: str) -> Alert | None:
+        """The newest alert about ``subject``, open or closed (an upgrade closes one and raises the next)."""
+        stmt = select(Alert).where(Alert.subject == subject).order_by(Alert.id.desc())
+        return self.session.scalars(stmt.limit(1)).first()
+
     def recipients(self, alert_id: int) -> list[AlertRecipient]:
         stmt = select(AlertRecipient).where(AlertRecipient.alert_id == alert_id).order_by(AlertRecipient.id)
         return list(self.session.scalars(stmt))

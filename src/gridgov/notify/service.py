@@ -187,6 +187,17 @@ def recipient_from_token(secret: str, token: str) -> int | None:
     return int(head) if hmac.compare_digest(link_token(secret, int(head)), token) else None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of an alert, told to whoever opens its link: ``open`` (answer it), ``upgraded`` or
+    ``downgraded`` or ``renewed`` (a newer alert about the same subject is in force: ``current``), ``cleared``.
+    ``link`` leads to the current alert: this person's own confirmation page there, else the alert's page."""
+
+    state: str
+    current: Alert
+    link: str | None = None
+
+
 class Alerting:
     """Raising alerts to tiers of people over channels, answering them, and escalating the silent.
     Flushes, never commits; deliveries beyond the inbox are queued here and sent by the worker."""
@@ -440,3 +451,25 @@ class Alerting:
             in_time = [r for r in answered if answered_within(r, answer_within)]
             statuses.append(TierStatus(tier, len(reached), len(answered), len(in_time), len(reached) - len(answered)))
         return statuses
+
+    def outcome(self, alert: Alert, recipient: AlertRecipient) -> Outcome:
+        """Where the alert behind ``recipient``'s link stands now. Levels rank in the order the escalation policy
+        lists them, most severe first (red, orange, yellow, blue)."""
+        if alert.closed_at is None:
+            return Outcome("open", alert)
+        current = self.repo.latest_alert(alert.subject)
+        if current is None or current.id == alert.id or current.closed_at is not None:
+            return Outcome("cleared", current or alert)
+        ranks = {level: rank for rank, level in enumerate(self.policy.levels)}
+        now, then = ranks.get(current.level, len(ranks)), ranks.get(alert.level, len(ranks))
+        state = "upgraded" if now < then else "downgraded" if now > then else "renewed"
+        same = next(
+            (
+                r
+                for r in self.repo.recipients(current.id)
+                if (r.person_id == recipient.person_id if recipient.person_id else r.phone == recipient.phone)
+            ),
+            None,
+        )
+        link = f"/ack/{link_token(self.secret, same.id)}" if same is not None else current.link
+        return Outcome(state, current, link)
