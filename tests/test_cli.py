@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +127,33 @@ def test_routing_rules_export_edit_import(database: Path, tmp_path: Path) -> Non
         (actor,) = raw.execute("SELECT actor_name FROM audit_log WHERE entity = 'config_document'").fetchone()
     assert actor.startswith("cli:")
     assert runner.invoke(app, ["export", "config", "no.such", str(again)]).exit_code == 1
+
+
+def test_scripts_gridgov_runs_the_cli_without_an_activated_venv(tmp_path: Path) -> None:
+    """``./scripts/gridgov …`` is the README's command for a newcomer: it needs no ``.venv/bin`` on PATH and runs
+    in the caller's directory (relative file arguments work). A copy of the checkout with the venv already
+    installed, so no pip runs here."""
+    root = Path(__file__).resolve().parents[1]
+    checkout = tmp_path / "checkout"
+    (checkout / "scripts").mkdir(parents=True)
+    for name in ("gridgov", "_venv"):
+        shutil.copy2(root / "scripts" / name, checkout / "scripts" / name)
+    (checkout / "pyproject.toml").write_text("", "utf-8")
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    for name in ("python", "gridgov"):
+        (checkout / ".venv" / "bin" / name).symlink_to(Path(sys.prefix) / "bin" / name)
+    (checkout / ".venv" / ".installed").touch()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [str(checkout / "scripts" / "gridgov"), "--help"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "gridgov" in result.stdout and "serve" in result.stdout and "demo" in result.stdout
