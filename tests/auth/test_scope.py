@@ -418,6 +418,11 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
     ("GET", "/api/v1/evaluation/reports/{period}.{fmt}"): [
         lambda w: _denied(w.call("GET", f"/api/v1/evaluation/reports/{_this_month()}.pdf"))
     ],
+    ("GET", "/api/v1/water/users"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/water/users"))],
+    ("GET", "/api/v1/water/rates"): [
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/water/rates")),
+        lambda w: _no_wanshi(w.call("GET", "/api/v1/water/rates", params={"level": "village"})),
+    ],
     ("GET", "/api/v1/warnings"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings"))],
     ("GET", "/api/v1/warnings/zones"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/zones"))],
     ("GET", "/api/v1/warnings/coverage"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/warnings/coverage"))],
