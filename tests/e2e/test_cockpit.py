@@ -50,3 +50,18 @@ def test_cockpit_drills_from_the_county_to_a_township_and_its_cases(
     rows.first.locator(f'a[href="/cases/{number}"]').click()
     page.wait_for_url(f"**/cases/{number}")
     expect(page.locator("h1")).to_contain_text(number)
+
+
+def test_the_children_table_names_each_figure_once(page: Page) -> None:
+    """With the map showing 在办案件 or 超期案件 (columns of their own), no third column repeats it."""
+    login(page, "admin")
+    page.goto("/cockpit")
+    page.wait_for_selector(EVALUATED, timeout=60_000)
+    head = page.get_by_test_id("children").locator("thead th:visible")
+    for indicator in ("open", "overdue", "close_rate"):
+        page.select_option('[data-testid="indicator"]', indicator)
+        names = head.all_inner_texts()
+        assert len(names) == len(set(names)), f"{indicator}: a column is repeated: {names}"
+        cells = page.locator("#children-body tr").first.locator("td:visible")
+        assert cells.count() == len(names), f"{indicator}: {cells.count()} cells under {len(names)} headings"
+    expect(page.locator("#indicator-head")).to_have_text("结案率")

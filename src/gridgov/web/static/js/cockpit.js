@@ -99,7 +99,10 @@
   function renderChildren() {
     var body = document.getElementById("children-body");
     body.textContent = "";
-    text(document.getElementById("indicator-head"), state.indicators[state.indicator]);
+    var live = state.indicator === "open" || state.indicator === "overdue";  // columns of their own already
+    var head = document.getElementById("indicator-head");
+    text(head, live ? "" : state.indicators[state.indicator]);
+    head.hidden = live;
     var rows = state.children.slice().sort(function (a, b) {
       var va = value(a), vb = value(b);
       if (va == null) return 1; if (vb == null) return -1; return vb - va;
@@ -116,8 +119,8 @@
       name.appendChild(link);
       if (c.flag) { var f = document.createElement("span"); f.className = "flag flag-" + c.flag; f.textContent = c.flag === "red" ? "红旗" : "黄旗"; name.appendChild(document.createTextNode(" ")); name.appendChild(f); }
       var cells = [name];
-      [c.open, c.overdue, formatted(c), c.rank == null ? "—" : c.rank].forEach(function (v) {
-        var td = document.createElement("td"); td.className = "num"; text(td, v); cells.push(td);
+      [c.open, c.overdue, formatted(c), c.rank == null ? "—" : c.rank].forEach(function (v, i) {
+        var td = document.createElement("td"); td.className = "num"; td.hidden = live && i === 2; text(td, v); cells.push(td);
       });
       cells.forEach(function (td) { tr.appendChild(td); });
       if (state.child_level !== "grid") {
