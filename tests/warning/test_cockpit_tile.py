@@ -1,0 +1,29 @@
+"""The cockpit's warning tile lists the colours as the standard ranks them, red first: 红/橙/黄/蓝."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from gridgov.org.enums import Role
+from gridgov.warning.service import WarningService
+from tests.factories import COUNTY, build_county, user
+from tests.warning.factories import create_zone
+from tests.warning.test_response import NOW
+
+
+def test_the_cockpit_tile_and_the_board_list_red_orange_yellow_blue(client: TestClient, session: Session) -> None:
+    county = build_county(session)
+    service = WarningService(session)
+    for n, rank in enumerate((1, 3, 4, 2)):  # blue, orange, red, yellow: raised in a muddled order
+        service.apply(create_zone(session, lon=119.92 + n / 100, lat=30.02), rank, None, NOW)
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    session.commit()
+    tiles = client.get("/api/v1/evaluation/cockpit", headers=admin).json()["tiles"]
+    assert tiles[0]["parts"] == [["红色", 1], ["橙色", 1], ["黄色", 1], ["蓝色", 1]]
+    assert "红色 1 · 橙色 1 · 黄色 1 · 蓝色 1" in client.get("/cockpit", headers=admin).text
+    board = client.get("/warnings", headers=admin).text
+    chips = board[board.index('data-testid="warning-counts"') :]
+    assert [chips.index(f'data-colour="{c}"') for c in ("red", "orange", "yellow", "blue")] == sorted(
+        chips.index(f'data-colour="{c}"') for c in ("red", "orange", "yellow", "blue")
+    ), "the board's counts run red, orange, yellow, blue"
