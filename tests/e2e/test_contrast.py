@@ -71,9 +71,18 @@ def test_primary_action_buttons_on_the_case_detail_page_are_readable(
     assert ratio >= MIN_CONTRAST, f"{primary.inner_text()} button contrast {ratio:.2f} < {MIN_CONTRAST}"
 
 
-def test_primary_buttons_on_other_pages_are_readable(page: Page) -> None:
+def test_primary_buttons_on_other_pages_are_readable(new_page: Callable[[], Page]) -> None:
+    page = new_page()
     page.goto("/login")
     assert contrast(page.locator('form[action="/login"] button.primary')) >= MIN_CONTRAST
     login(page, "grid")
     page.goto("/report")
     assert contrast(page.get_by_test_id("report-submit")) >= MIN_CONTRAST
+    page = new_page()
+    login(page, "admin")
+    for path in ("/admin/taxonomy", "/admin/holidays"):
+        page.goto(path)
+        buttons = page.locator("main button.primary")
+        assert buttons.count() > 0, path
+        for i in range(buttons.count()):
+            assert contrast(buttons.nth(i)) >= MIN_CONTRAST, f"{path}: {buttons.nth(i).inner_text()}"
