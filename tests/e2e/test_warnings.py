@@ -43,6 +43,13 @@ class Storm:
     """Zone code → colour the simulation's dry run expects (zones left without a warning are absent)."""
 
 
+RAINFALL = (
+    "SELECT count(*) FROM sensing_observation o JOIN sensing_datastream d ON d.id = o.datastream_id "
+    "WHERE d.property = 'rainfall'"
+)
+"""The rain gauges' readings (the demo's other modules add readings of their own meters)."""
+
+
 def _env(workdir: Path, broker_port: int) -> dict[str, str]:
     return {
         **os.environ,
@@ -84,7 +91,7 @@ def _wait_for_consumer(database: Path, broker_port: int, token: str) -> None:
         while time.monotonic() < deadline:
             client.publish("gridgov/330111/stations/YL0001/rainfall", probe, qos=1).wait_for_publish(5)
             time.sleep(1)
-            if _rows(database, "SELECT count(*) FROM sensing_observation")[0][0]:
+            if _rows(database, RAINFALL)[0][0]:
                 return
         pytest.fail("the server's MQTT consumer stored nothing within 60 s")
     finally:
@@ -126,7 +133,7 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
 
 def test_the_storm_raises_exactly_the_expected_zones(storm: Storm) -> None:
     assert _board_colours(storm) == storm.expected
-    stored = _rows(storm.workdir / "gridgov.db", "SELECT count(*) FROM sensing_observation")[0][0]
+    stored = _rows(storm.workdir / "gridgov.db", RAINFALL)[0][0]
     assert stored == 740 * 144 + 1, "every published reading stored once (and the probe)"
     assert _rows(storm.workdir / "gridgov.db", "SELECT count(*) FROM sensing_dead_letter")[0][0] == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -210,7 +211,20 @@ def _run(app: SecurityMiddleware, scope: Scope, receive: Receive) -> list[Messag
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            asyncio.run(app(scope, receive, send))
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+
+    # in a thread of its own: a browser test's Playwright may hold a running loop in this one
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(60)
+    if errors:
+        raise errors[0]
     return sent
 
 
