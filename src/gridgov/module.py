@@ -56,6 +56,8 @@ class Migrations:
 
 DemoBuilder = Callable[[Session, int], Mapping[str, object]]
 """Adds the module's demo data to a demo county that the core has just built (session, seed) → figures."""
+
+
 class Service(Protocol):
     """Something an application starts and stops with itself: a periodic job (``kit.periodic.Periodic``), a
     listener on a port (a telemetry receiver)."""
