@@ -113,6 +113,16 @@ class Indicators:
 
 
 NO_INDICATORS = Indicators()
+DEPTH = {Level.county: 1, Level.township: 2, Level.village: 3}
+"""How many segments of a materialised path (``330111/330111001/…``) name an area of the level."""
+
+
+def area_of(path: str, level: Level) -> str | None:
+    """The code of the area of ``level`` that a materialised path lies in (None: not that deep, or a level that is
+    not an area of the tree): how providers sum their records per township or village."""
+    parts = [p for p in path.split("/") if p]
+    depth = DEPTH.get(level)
+    return parts[depth - 1] if depth is not None and len(parts) >= depth else None
 
 
 def display(definition: IndicatorDef, part: Part) -> str:

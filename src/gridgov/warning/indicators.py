@@ -18,7 +18,7 @@ from gridgov.case.models import Case
 from gridgov.configdata.service import load_document
 from gridgov.evaluation.documents import Level
 from gridgov.evaluation.periods import Period
-from gridgov.evaluation.providers import IndicatorDef, Part, Record
+from gridgov.evaluation.providers import IndicatorDef, Part, Record, area_of
 from gridgov.kit.time import as_utc
 from gridgov.notify.api import ANSWER_WITHIN
 from gridgov.notify.models import Alert, AlertRecipient
@@ -38,14 +38,6 @@ PATROL = IndicatorDef(
     numerator_label="已结案巡查",
     denominator_label="预警巡查案件",
 )
-DEPTH = {Level.township: 2, Level.village: 3}
-"""How many segments of a materialised path name an area of the level (county/township[/village])."""
-
-
-def _area(path: str, level: Level) -> str | None:
-    parts = [p for p in path.split("/") if p]
-    depth = DEPTH.get(level)
-    return parts[depth - 1] if depth is not None and len(parts) >= depth else None
 
 
 def _in_scope(path: str, scope: Sequence[str] | None) -> bool:
@@ -120,7 +112,7 @@ class WarningIndicators:
 def _by_area(rows: list[tuple[str, bool]], level: Level, scope: Sequence[str] | None) -> dict[str, Part]:
     sums: dict[str, list[float]] = {}
     for path, counted in rows:
-        area = _area(path, level)
+        area = area_of(path, level)
         if area is None or not _in_scope(path, scope):
             continue
         entry = sums.setdefault(area, [0.0, 0.0])

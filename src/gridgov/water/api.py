@@ -12,11 +12,12 @@ from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput
 from gridgov.evaluation.documents import Level
 from gridgov.evaluation.periods import Period
+from gridgov.evaluation.providers import area_of
 from gridgov.kit.time import utcnow
 from gridgov.org.models import OrgNode
 from gridgov.water.rates import Rates
 from gridgov.water.schemas import AreaRates, RateParts, RatesRead, UserRead
-from gridgov.water.service import WaterRates, area_of
+from gridgov.water.service import WaterRates
 
 router = APIRouter(tags=["water"])
 PERIOD = Query(description="YYYY-MM, YYYY-Qn or YYYY; default: last month (上月)")

@@ -13,19 +13,11 @@ from sqlalchemy.orm import Session
 from gridgov.configdata.service import load_document
 from gridgov.evaluation.documents import Level
 from gridgov.evaluation.periods import Period
+from gridgov.evaluation.providers import area_of
 from gridgov.water.documents import RATES
 from gridgov.water.models import IntakeUser
 from gridgov.water.rates import Rates, meter_rates
 from gridgov.water.repository import WaterRepository
-
-DEPTH = {Level.county: 1, Level.township: 2, Level.village: 3}
-"""How many segments of a materialised path name an area of the level."""
-
-
-def area_of(path: str, level: Level) -> str | None:
-    parts = [p for p in path.split("/") if p]
-    depth = DEPTH.get(level)
-    return parts[depth - 1] if depth is not None and len(parts) >= depth else None
 
 
 @dataclass(frozen=True)
