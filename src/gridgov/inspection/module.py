@@ -1,0 +1,11 @@
+"""The inspections and duty-rosters module (两类场所排查整改, seed 004 桥墩; 卡口值守, seed 000 金东) as the application installs it."""
+
+from __future__ import annotations
+
+from gridgov.module import Module
+
+module = Module(
+    name="inspection",
+    title="巡查与值守 (inspections and duty rosters)",
+    package="gridgov.inspection",
+)
