@@ -12,6 +12,7 @@ from gridgov.evaluation import models as evaluation_models
 from gridgov.module import installed
 from gridgov.notify import models as notify_models
 from gridgov.org import models as org_models
+from gridgov.registry import models as registry_models
 from gridgov.sensing import models as sensing_models
 
 for _module in installed():
@@ -28,5 +29,6 @@ __all__ = [
     "metadata",
     "notify_models",
     "org_models",
+    "registry_models",
     "sensing_models",
 ]

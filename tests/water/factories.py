@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from gridgov.evaluation.periods import Period
+from gridgov.registry.credit_code import generate
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.water.credit_code import generate
 from gridgov.water.models import IntakePoint, IntakeUser
 from tests.factories import COUNTY, FUCHUN, WANSHI
 

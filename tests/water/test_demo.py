@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from gridgov.demo.builder import build
 from gridgov.evaluation.periods import Period
 from gridgov.kit.time import utcnow
+from gridgov.registry.credit_code import is_valid
 from gridgov.sensing.models import Datastream
-from gridgov.water.credit_code import is_valid
 from gridgov.water.demo import build_water
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.rates import Rates

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridgov.water.credit_code import ALPHABET, check_character, generate, is_valid, problem
+from gridgov.registry.credit_code import ALPHABET, check_character, generate, is_valid, problem
 from gridgov.water.rates import Reading, Rules, expected_slots, meter_rates, validity
 
 START = datetime(2026, 10, 31, 16, tzinfo=UTC)  # 2026-11-01 00:00 in Asia/Shanghai

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.kit.tabular import ImportFailed
-from gridgov.water.credit_code import generate
+from gridgov.registry.credit_code import generate
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.transfer import PERMITS, POINTS, USERS, WaterTransfer
 from tests.factories import FUCHUN, WANSHI, build_county

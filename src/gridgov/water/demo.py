@@ -18,8 +18,8 @@ from gridgov.demo.people import synthetic_name, synthetic_phone
 from gridgov.evaluation.periods import Period
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import OrgNode
+from gridgov.registry.credit_code import generate
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.water.credit_code import generate
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.rates import Rates
 from gridgov.water.repository import VOLUME

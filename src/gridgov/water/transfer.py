@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_xlsx, write_xlsx
 from gridgov.org.models import OrgNode
-from gridgov.water.credit_code import problem
+from gridgov.registry.credit_code import problem
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 
 USERS = Sheet(
