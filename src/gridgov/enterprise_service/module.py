@@ -1,4 +1,4 @@
-"""The enterprise-service module (企情记录本, seed 003 衢州; 三服务, seed 001 霞浦; 亩均论英雄) as the application installs it."""
+"""The enterprise-service module (企情记录本, 三服务, 亩均论英雄) as the application installs it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inspections and duty-rosters module (两类场所排查整改, seed 004 桥墩; 卡口值守, seed 000 金东) as the application installs it."""
+"""The inspections and duty-rosters module (两类场所排查整改, 卡口值守) as the application installs it."""
 
 from __future__ import annotations
 
