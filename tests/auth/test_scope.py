@@ -470,7 +470,7 @@ def module_checks() -> set[tuple[str, str]]:
         try:
             checked |= set(import_module(name).CHECKS)
         except ModuleNotFoundError as missing:
-            if missing.name != name:
+            if not missing.name or not name.startswith(missing.name):
                 raise
     return checked
 
