@@ -27,6 +27,7 @@ from gridgov.configdata.service import DocumentKind
 from gridgov.evaluation.providers import IndicatorProvider
 from gridgov.evaluation.service import CockpitCounter
 from gridgov.kit.cli import Groups
+from gridgov.org.duty import DutyProvider, set_providers
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "gridgov.modules"
@@ -104,6 +105,8 @@ class Module:
     demo: DemoBuilder | None = None
     indicators: Sequence[IndicatorProvider] = ()
     cockpit: Mapping[str, CockpitCounter] = field(default_factory=dict)
+    duty: DutyProvider | None = None
+    """Answers "who is on duty at post X / for area Y at time t" (``gridgov.org.duty.on_duty``) from its rosters."""
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
@@ -144,7 +147,8 @@ def clear() -> None:
 
 
 def activate(modules: Sequence[Module]) -> None:
-    """Merge the modules' translations and role grants into the core's (idempotent)."""
+    """Merge the modules' translations and role grants into the core's (idempotent); register their duty
+    providers (only these modules answer ``gridgov.org.duty.on_duty``)."""
     from gridgov.auth.permissions import add_grants
     from gridgov.i18n import add_catalogues
     from gridgov.web.templating import add_templates
@@ -156,3 +160,4 @@ def activate(modules: Sequence[Module]) -> None:
             add_templates(str(resources.files(module.templates).joinpath("templates")))
         if module.permissions or module.grants:
             add_grants(module.permissions, module.grants)
+    set_providers({m.name: m.duty for m in modules if m.duty is not None})
