@@ -246,13 +246,14 @@ def _weeks(days: Sequence[date]) -> list[list[int]]:
     return list(grouped.values())
 
 
-def _status(code: int) -> str:
-    return {
+def _status(code: cp_model.CpSolverStatus) -> str:
+    names: dict[cp_model.CpSolverStatus, str] = {
         cp_model.OPTIMAL: "optimal",
         cp_model.FEASIBLE: "feasible",
         cp_model.INFEASIBLE: "infeasible",
         cp_model.MODEL_INVALID: "invalid",
-    }.get(code, "unknown")
+    }
+    return names.get(code, "unknown")
 
 
 def solve(problem: Problem) -> Solution:
