@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from gridgov.module import Module
+from gridgov.module import Migrations, Module
+from gridgov.village.documents import ASSESSMENT, ECONOMY, SERVICES
 
 module = Module(
     name="village",
     title="村社事务 (village and community affairs)",
     package="gridgov.village",
+    models=("gridgov.village.models",),
+    migrations=Migrations("gridgov.village.migrations"),
+    documents=(ECONOMY, ASSESSMENT, SERVICES),
+    translations="gridgov.village.i18n",
+    templates="gridgov.village",
 )
