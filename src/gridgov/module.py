@@ -28,6 +28,7 @@ from gridgov.evaluation.providers import IndicatorProvider
 from gridgov.evaluation.service import CockpitCounter
 from gridgov.kit.cli import Groups
 from gridgov.org.duty import DutyProvider, set_providers
+from gridgov.registry.panels import EnterprisePanel as EnterprisePanel
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "gridgov.modules"
@@ -107,6 +108,8 @@ class Module:
     cockpit: Mapping[str, CockpitCounter] = field(default_factory=dict)
     duty: DutyProvider | None = None
     """Answers "who is on duty at post X / for area Y at time t" (``gridgov.org.duty.on_duty``) from its rosters."""
+    enterprise_panels: Sequence[EnterprisePanel] = ()
+    """Panels on the registry's enterprise page, in order (see ``gridgov/registry/README.md``)."""
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
