@@ -11,6 +11,21 @@ from gridgov.org.enums import Role
 
 _module_permissions: dict[str, str] = {}
 _module_grants: dict[str, set[str]] = {}
+REGISTRY_PERMISSIONS = {
+    "registry.read": "查看企业与场所登记",
+    "registry.write": "维护企业与场所登记",
+}
+"""The shared registry of enterprises and places (core package ``gridgov.registry``)."""
+REGISTRY_GRANTS = {
+    "admin": ("registry.read", "registry.write"),
+    "township_operator": ("registry.read", "registry.write"),
+    "county_dispatcher": ("registry.read",),
+    "leader": ("registry.read",),
+    "village_cadre": ("registry.read",),
+    "grid_member": ("registry.read",),
+    "department_handler": ("registry.read",),
+    "api_client": ("registry.read",),
+}
 
 
 def add_grants(permissions: Mapping[str, str], grants: Mapping[str, Sequence[str]]) -> None:
@@ -30,7 +45,10 @@ def add_grants(permissions: Mapping[str, str], grants: Mapping[str, Sequence[str
 @lru_cache
 def role_permissions() -> dict[str, frozenset[str]]:
     raw = json.loads(resources.files("gridgov.auth").joinpath("data/roles.json").read_text("utf-8"))
-    table = {role: frozenset(perms) | _module_grants.get(role, set()) for role, perms in raw["roles"].items()}
+    table = {
+        role: frozenset(perms) | frozenset(REGISTRY_GRANTS.get(role, ())) | _module_grants.get(role, set())
+        for role, perms in raw["roles"].items()
+    }
     missing = {r.value for r in Role} - table.keys()
     if missing:
         raise RuntimeError(f"roles.json lacks roles: {sorted(missing)}")
@@ -40,7 +58,7 @@ def role_permissions() -> dict[str, frozenset[str]]:
 @lru_cache
 def permission_labels() -> dict[str, str]:
     raw = json.loads(resources.files("gridgov.auth").joinpath("data/roles.json").read_text("utf-8"))
-    return dict(raw["permissions"]) | _module_permissions
+    return dict(raw["permissions"]) | REGISTRY_PERMISSIONS | _module_permissions
 
 
 def permissions_for(roles: frozenset[str]) -> frozenset[str]:
