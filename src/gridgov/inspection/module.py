@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from gridgov.module import Module
+from gridgov.inspection import api
+from gridgov.inspection.documents import PLANS, ROSTERS
+from gridgov.inspection.rosters import PROVIDER as DUTY
+from gridgov.module import Migrations, Module
+
+READ, CHECK, MANAGE, SELF = api.READ, api.CHECK, api.MANAGE, api.SELF
 
 module = Module(
     name="inspection",
     title="巡查与值守 (inspections and duty rosters)",
     package="gridgov.inspection",
+    api=(api.router,),
+    models=("gridgov.inspection.models",),
+    migrations=Migrations("gridgov.inspection.migrations"),
+    documents=(PLANS, ROSTERS),
+    permissions={
+        READ: "查看场所排查、覆盖率与值守排班",
+        CHECK: "录入场所检查",
+        MANAGE: "生成排班、审批调班",
+        SELF: "调班申请与到岗签到",
+    },
+    grants={
+        "grid_member": [READ, CHECK, SELF],
+        "village_cadre": [READ, CHECK, SELF],
+        "township_operator": [READ, CHECK, MANAGE, SELF],
+        "county_dispatcher": [READ, CHECK, MANAGE, SELF],
+        "leader": [READ, CHECK, SELF],
+        "department_handler": [READ],
+        "admin": [READ, CHECK, MANAGE, SELF],
+    },
+    duty=DUTY,
 )
