@@ -24,6 +24,7 @@ from gridgov.configdata.service import DocumentKind, load_document
 from gridgov.kit.principal import system_principal
 from gridgov.notify.models import Alert
 from gridgov.notify.service import Alerting, AlertRequest, Target
+from gridgov.org.duty import VILLAGE_DUTY_ROOM, on_duty
 from gridgov.org.models import Person
 from gridgov.warning.enums import Change, Colour, ResponsibleLevel
 from gridgov.warning.exercise import MARK as EXERCISE_MARK
@@ -32,6 +33,7 @@ from gridgov.warning.models import Household, RiskZone, WarningRecord, ZonePerso
 from gridgov.warning.service import INSTRUCTIONS, ZoneChange
 
 RESIDENTS = "residents"
+DUTY = "duty"
 LADDER = [
     ResponsibleLevel.monitor.value,
     ResponsibleLevel.grid.value,
@@ -142,6 +144,12 @@ class WarningResponse:
         for level, person_id, name in rows:
             if level in tiers:
                 targets.append(Target(name=name, role=level, tier=tiers[level], person_id=person_id))
+        if ResponsibleLevel.village.value in tiers:  # the village duty room's person on duty (值班人员), if rostered
+            reached = {t.person_id for t in targets}
+            for duty in on_duty(self.session, change.at, area=zone.path, kind=VILLAGE_DUTY_ROOM):
+                if duty.person_id not in reached:
+                    reached.add(duty.person_id)
+                    targets.append(Target(name=duty.name, role=DUTY, tier=tiers["village"], person_id=duty.person_id))
         if RESIDENTS in tiers:
             households = self.session.scalars(select(Household).where(Household.zone_id == zone.id))
             targets += [
