@@ -198,6 +198,10 @@ class SensingRepository:
         streams = select(Datastream.id).where(Datastream.station_id.in_(self.visible_station_ids(scope, unit_ids)))
         return select(Observation).where(Observation.datastream_id.in_(streams))
 
+    def station_points(self) -> list[tuple[int, float, float]]:
+        """(id, lon, lat) of every station: what SensorThings' geospatial functions test."""
+        return [(i, lon, lat) for i, lon, lat in self.session.execute(select(Station.id, Station.lon, Station.lat))]
+
     def datastreams_by_ids(self, ids: Sequence[int]) -> dict[int, Datastream]:
         if not ids:
             return {}
