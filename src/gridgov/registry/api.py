@@ -1,0 +1,118 @@
+"""HTTP API of the registry (under ``/api/v1``): enterprises and places. Every route checks
+``registry.read``/``registry.write`` and the caller's area; ids use the ``:int`` convertor so that modules may
+mount ``/enterprises/<word>`` routes beside these."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from gridgov.deps import CurrentUser, SessionDep
+from gridgov.kit.bounds import Id
+from gridgov.kit.bounds import Offset as BoundedOffset
+from gridgov.registry.schemas import (
+    EnterpriseCreate,
+    EnterprisePage,
+    EnterpriseRead,
+    EnterpriseUpdate,
+    PlaceCreate,
+    PlacePage,
+    PlaceRead,
+    PlaceUpdate,
+)
+from gridgov.registry.service import RegistryService
+
+router = APIRouter(tags=["registry 企业与场所"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[BoundedOffset, Query()]
+Text = Annotated[str | None, Query(max_length=50)]
+
+
+@router.get("/enterprises", summary="Enterprises in your area (辖区企业)")
+def list_enterprises(
+    session: SessionDep,
+    user: CurrentUser,
+    township: Text = None,
+    park: Text = None,
+    industry: Annotated[str | None, Query(max_length=8, description="GB/T 4754 prefix: C, C26, C2614")] = None,
+    q: Annotated[str | None, Query(max_length=50, description="Name contains, or the exact credit code")] = None,
+    active: Annotated[bool | None, Query(description="true (default): active only; false: deactivated only")] = True,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> EnterprisePage:
+    service = RegistryService(session)
+    rows, total = service.list_enterprises(
+        user, township=township, park=park, industry=industry, q=q, active=active, limit=limit, offset=offset
+    )
+    return EnterprisePage(items=service.read_enterprises(user, rows), total=total)
+
+
+@router.post("/enterprises", status_code=status.HTTP_201_CREATED, summary="Register an enterprise (企业登记)")
+def create_enterprise(data: EnterpriseCreate, session: SessionDep, user: CurrentUser) -> EnterpriseRead:
+    service = RegistryService(session)
+    return service.read_enterprises(user, [service.create_enterprise(user, data)])[0]
+
+
+@router.get("/enterprises/by-code/{credit_code}", summary="An enterprise by 统一社会信用代码")
+def enterprise_by_code(credit_code: str, session: SessionDep, user: CurrentUser) -> EnterpriseRead:
+    service = RegistryService(session)
+    return service.read_enterprises(user, [service.enterprise_by_code(user, credit_code)])[0]
+
+
+@router.get("/enterprises/{enterprise_id:int}", summary="One enterprise (企业详情)")
+def get_enterprise(enterprise_id: Id, session: SessionDep, user: CurrentUser) -> EnterpriseRead:
+    service = RegistryService(session)
+    return service.read_enterprises(user, [service.get_enterprise(user, enterprise_id)])[0]
+
+
+@router.patch("/enterprises/{enterprise_id:int}", summary="Change or deactivate an enterprise")
+def update_enterprise(
+    enterprise_id: Id, data: EnterpriseUpdate, session: SessionDep, user: CurrentUser
+) -> EnterpriseRead:
+    service = RegistryService(session)
+    return service.read_enterprises(user, [service.update_enterprise(user, enterprise_id, data)])[0]
+
+
+@router.get("/places", summary="Places in your area (辖区场所)")
+def list_places(
+    session: SessionDep,
+    user: CurrentUser,
+    township: Text = None,
+    type: Annotated[str | None, Query(max_length=32, description="Place type code (registry.place_types)")] = None,
+    enterprise_id: Annotated[Id | None, Query()] = None,
+    q: Text = None,
+    active: bool | None = True,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PlacePage:
+    service = RegistryService(session)
+    rows, total = service.list_places(
+        user,
+        township=township,
+        type_code=type,
+        enterprise_id=enterprise_id,
+        q=q,
+        active=active,
+        limit=limit,
+        offset=offset,
+    )
+    return PlacePage(items=service.read_places(user, rows), total=total)
+
+
+@router.post("/places", status_code=status.HTTP_201_CREATED, summary="Register a place (场所登记)")
+def create_place(data: PlaceCreate, session: SessionDep, user: CurrentUser) -> PlaceRead:
+    service = RegistryService(session)
+    return service.read_places(user, [service.create_place(user, data)])[0]
+
+
+@router.get("/places/{place_id:int}", summary="One place (场所详情)")
+def get_place(place_id: Id, session: SessionDep, user: CurrentUser) -> PlaceRead:
+    service = RegistryService(session)
+    return service.read_places(user, [service.get_place(user, place_id)])[0]
+
+
+@router.patch("/places/{place_id:int}", summary="Change or deactivate a place")
+def update_place(place_id: Id, data: PlaceUpdate, session: SessionDep, user: CurrentUser) -> PlaceRead:
+    service = RegistryService(session)
+    return service.read_places(user, [service.update_place(user, place_id, data)])[0]
