@@ -35,6 +35,8 @@ from gridgov.notify.tasks import deliver_queued, escalate_alerts
 from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
+from gridgov.registry import api as registry_api
+from gridgov.registry.documents import DOCUMENTS as REGISTRY_DOCUMENTS
 from gridgov.sensing import api as sensing_api
 from gridgov.sensing import sensorthings
 from gridgov.sensing.service import LIMITS
@@ -53,6 +55,7 @@ API: tuple[APIRouter, ...] = (
     evaluation_api.router,
     evaluation_records.router,
     evaluation_provided.router,
+    registry_api.router,
 )
 ROUTERS: tuple[APIRouter, ...] = (
     open311.router,
@@ -75,7 +78,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("/admin/taxonomy", "nav.admin", permission="data:export", order=900),
     NavEntry("/docs", "nav.api", order=990),
 )
-DOCUMENTS: tuple[DocumentKind[Any], ...] = (ROUTING, ESCALATION, LIMITS, *EVALUATION_DOCUMENTS)
+DOCUMENTS: tuple[DocumentKind[Any], ...] = (ROUTING, ESCALATION, LIMITS, *EVALUATION_DOCUMENTS, *REGISTRY_DOCUMENTS)
 
 
 def jobs(app: FastAPI) -> Sequence[Periodic]:
