@@ -185,7 +185,8 @@ def coverage(
     if level not in LEVELS:
         raise InvalidInput("层级应为county/township/village/grid", field="level")
     tallies = InspectionService(session).coverage(level, user.scope_paths)
-    names = dict(session.execute(select(OrgNode.code, OrgNode.name).where(OrgNode.code.in_(list(tallies)))).tuples())
+    nodes = session.execute(select(OrgNode.code, OrgNode.name).where(OrgNode.code.in_(list(tallies))))
+    names = {row.code: row.name for row in nodes}
     total = Tally()
     for t in tallies.values():
         for key in vars(total):
@@ -363,8 +364,13 @@ def check_in(session: SessionDep, user: CurrentUser, assignment_id: int, data: C
 
 
 @router.get("/rosters/people/{person_id}/calendar.ics", response_class=Response)
-def calendar(session: SessionDep, user: CurrentUser, person_id: int) -> Response:
-    """A person's shifts from last month on as an iCalendar feed (yourself, or a member of a post in your area)."""
+def calendar(
+    session: SessionDep,
+    user: CurrentUser,
+    person_id: int,
+    since: Annotated[date | None, Query(description="first day; default: the first of last month")] = None,
+) -> Response:
+    """A person's shifts as an iCalendar feed (yourself, or a member of a post in your area)."""
     user.require(READ)
     if person_id != user.person_id:
         ids = [p.id for p in _posts(session, user)]
@@ -375,6 +381,6 @@ def calendar(session: SessionDep, user: CurrentUser, person_id: int) -> Response
             raise NotFound("人员不存在或不在您的辖区内 (no such person in your area)")
     person = session.get_one(Person, person_id)
     today = utcnow().date()
-    since = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    body = RosterService(session).ical(person_id, person.name, since)
+    first = since or date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    body = RosterService(session).ical(person_id, person.name, first)
     return Response(body, media_type="text/calendar; charset=utf-8")

@@ -7,6 +7,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from gridgov.evaluation.documents import Level
+
+DEPTHS = {Level.county: 1, Level.township: 2, Level.village: 3, Level.grid: 4}
+
+
+def area_code(path: str, level: Level) -> str | None:
+    """The code of the area of ``level`` (grids too) that a materialised path lies in."""
+    parts = [p for p in path.split("/") if p]
+    depth = DEPTHS.get(level)
+    return parts[depth - 1] if depth is not None and len(parts) >= depth else None
+
 
 @dataclass
 class Tally:

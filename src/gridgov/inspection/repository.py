@@ -79,7 +79,7 @@ class InspectionRepository:
             stmt = stmt.where(InspectionFinding.state == state)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = self.session.execute(stmt.order_by(InspectionFinding.id.desc()).limit(limit).offset(offset))
-        return [(f, p) for f, p in rows.tuples()], total
+        return [(row[0], row[1]) for row in rows], total
 
     def finding_rows(
         self, paths: Sequence[str] | None, start: datetime, end: datetime

@@ -14,9 +14,8 @@ from gridgov.case.service import CaseService
 from gridgov.configdata.service import load_document
 from gridgov.errors import InvalidInput, NotFound
 from gridgov.evaluation.documents import Level
-from gridgov.evaluation.providers import area_of
 from gridgov.inspection.checklist import Hazard, cycle_start, hazards
-from gridgov.inspection.coverage import Tally, tally
+from gridgov.inspection.coverage import Tally, area_code, tally
 from gridgov.inspection.documents import PLANS, Plans
 from gridgov.inspection.models import InspectionCheck, InspectionFinding
 from gridgov.inspection.repository import InspectionRepository
@@ -190,4 +189,4 @@ class InspectionService:
             (path, (at := last.get(pid)) is not None and at >= starts[kind] and at < now) for pid, path, kind in rows
         ]
         findings = self.repo.finding_rows(scope, start or cycle_start(now - timedelta(microseconds=1), 3), now)
-        return tally(places, findings, lambda path: area_of(path, level), now)
+        return tally(places, findings, lambda path: area_code(path, level), now)
