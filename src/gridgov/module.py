@@ -42,6 +42,8 @@ class NavEntry:
     permission: str | None = None
     """Shown only to users holding it; None: every signed-in user."""
     order: int = 100
+    roles: frozenset[str] | None = None
+    """Shown only to users holding one of these roles (besides ``permission``); None: any role."""
 
 
 @dataclass(frozen=True)
