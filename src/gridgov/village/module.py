@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gridgov.module import Migrations, Module
+from gridgov.village.demo import demo
 from gridgov.village.documents import ASSESSMENT, ECONOMY, SERVICES
 
 module = Module(
@@ -12,6 +13,7 @@ module = Module(
     models=("gridgov.village.models",),
     migrations=Migrations("gridgov.village.migrations"),
     documents=(ECONOMY, ASSESSMENT, SERVICES),
+    demo=demo,
     translations="gridgov.village.i18n",
     templates="gridgov.village",
 )
