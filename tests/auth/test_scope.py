@@ -29,6 +29,9 @@ from gridgov.module import installed
 from gridgov.notify.service import Alerting, AlertRequest, Target
 from gridgov.org.enums import Role
 from gridgov.org.models import Person
+from gridgov.registry.credit_code import generate
+from gridgov.registry.schemas import EnterpriseCreate, PlaceCreate
+from gridgov.registry.service import RegistryService
 from gridgov.sensing.models import Datastream, Observation
 from gridgov.sensing.schemas import StationCreate
 from gridgov.sensing.service import SensingService
@@ -118,6 +121,49 @@ def _sta_no_wanshi(path: str, **params: str) -> Callable[[World], None]:
 
 def _this_month() -> str:
     return Period.month_of(utcnow()).key
+
+
+def _enterprise(serial: int, **where: object) -> dict[str, object]:
+    return {"credit_code": generate(COUNTY, serial), "name": "越界企业", "industry_code": "C2614", **where}
+
+
+def _place(code: str, **where: object) -> dict[str, object]:
+    return {"code": code, "type_code": "warehouse", "name": "越界仓库", **where}
+
+
+def _registry_checks() -> dict[tuple[str, str], list[Callable[[World], None]]]:
+    """The registry's routes: a 万市 enterprise and place (made by ``world``) are out of 富春's reach."""
+    one = "/api/v1/enterprises/{enterprise_id}"
+    place = "/api/v1/places/{place_id}"
+    return {
+        ("GET", "/api/v1/enterprises"): [
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/enterprises", params={"limit": 500})),
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/enterprises", params={"township": WANSHI})),
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/enterprises", params={"q": "万市", "active": "false"})),
+        ],
+        ("POST", "/api/v1/enterprises"): [
+            lambda w: _denied(w.call("POST", "/api/v1/enterprises", json=_enterprise(901, **WANSHI_POINT))),
+            lambda w: _denied(w.call("POST", "/api/v1/enterprises", json=_enterprise(902, area_code=WANSHI_GRID))),
+        ],
+        ("GET", "/api/v1/enterprises/by-code/{credit_code}"): [
+            lambda w: _denied(w.call("GET", f"/api/v1/enterprises/by-code/{generate(COUNTY, 900)}")),
+        ],
+        ("GET", one): [lambda w: _denied(w.call("GET", one.format(**WANSHI_GAUGE)))],
+        ("PATCH", one): [
+            lambda w: _denied(w.call("PATCH", one.format(**WANSHI_GAUGE), json={"name": "改名"})),
+            lambda w: _denied(w.call("PATCH", one.format(**WANSHI_GAUGE), json={"active": False})),
+        ],
+        ("GET", "/api/v1/places"): [
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/places", params={"limit": 500})),
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/places", params={"township": WANSHI, "type": "warehouse"})),
+        ],
+        ("POST", "/api/v1/places"): [
+            lambda w: _denied(w.call("POST", "/api/v1/places", json=_place("WS-X1", **WANSHI_POINT))),
+            lambda w: _denied(w.call("POST", "/api/v1/places", json=_place("WS-X2", area_code=WANSHI_VILLAGE))),
+        ],
+        ("GET", place): [lambda w: _denied(w.call("GET", place.format(**WANSHI_GAUGE)))],
+        ("PATCH", place): [lambda w: _denied(w.call("PATCH", place.format(**WANSHI_GAUGE), json={"name": "改名"}))],
+    }
 
 
 def _evaluation_levels(w: World) -> None:
@@ -449,6 +495,7 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         lambda w: _denied(w.call("POST", "/api/v1/notify/sms-replies", json={"from": "13900000000", "text": "收到"})),
     ],
     ("GET", "/api/v1/audit"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/audit", params={"limit": 500}))],
+    **_registry_checks(),
 }
 
 
@@ -539,6 +586,16 @@ def world(client: TestClient, session: Session) -> World:
     (change,) = WarningService(session).apply(zone, 4, None, utcnow())
     session.commit()
     WANSHI_GAUGE.update(warning=change.warning_id)
+    registry = RegistryService(session)
+    wanshi_firm = registry.create_enterprise(
+        None,
+        EnterpriseCreate(credit_code=generate(COUNTY, 900), name="万市纸业", industry_code="C2221", **WANSHI_POINT),
+    )
+    store = registry.create_place(
+        None, PlaceCreate(code="WS-STORE", type_code="warehouse", name="万市仓库", area_code=WANSHI_VILLAGE)
+    )
+    session.commit()
+    WANSHI_GAUGE.update(enterprise_id=wanshi_firm.id, place_id=store.id)
     admin_token = select(ApiToken.id).join(Account).where(Account.username == "admin")
     WANSHI_GAUGE.update(admin_token=session.scalars(admin_token).first() or 0)
     return World(client, headers, wanshi_person, reported.json()["number"], alert.id, recipient)
