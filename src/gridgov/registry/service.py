@@ -84,8 +84,10 @@ class RegistryService:
         if not located.area_code:
             raise InvalidInput("须填写经纬度或所在区域代码 (give lon/lat or area_code)", field="area_code")
         node = self.repo.node(located.area_code)
-        if node is None or (principal is not None and not principal.covers(node.path)):
-            raise InvalidInput(f"区域{located.area_code}{NOT_IN_SCOPE}", field="area_code")
+        if node is None:
+            raise InvalidInput(f"未知的区域代码{located.area_code} (unknown area code)", field="area_code")
+        if principal is not None and not principal.covers(node.path):
+            raise NotFound(f"区域{located.area_code}{NOT_IN_SCOPE}")
         if node.kind not in PLACED_KINDS:
             raise InvalidInput("区域应为乡镇(街道)、村(社区)或网格 (township, village or grid)", field="area_code")
         codes = node.path.strip("/").split("/")
