@@ -4,13 +4,17 @@ mount ``/enterprises/<word>`` routes beside these."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from gridgov.deps import CurrentUser, SessionDep
+from gridgov.errors import InvalidInput
 from gridgov.kit.bounds import Id
 from gridgov.kit.bounds import Offset as BoundedOffset
+from gridgov.kit.principal import Principal
 from gridgov.registry.schemas import (
     EnterpriseCreate,
     EnterprisePage,
@@ -22,11 +26,16 @@ from gridgov.registry.schemas import (
     PlaceUpdate,
 )
 from gridgov.registry.service import RegistryService
+from gridgov.registry.transfer import RegistryTransfer
 
 router = APIRouter(tags=["registry 企业与场所"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[BoundedOffset, Query()]
 Text = Annotated[str | None, Query(max_length=50)]
+Upload = Annotated[UploadFile, File(description=".xlsx (sheet 企业 or 场所) or .csv")]
+Format = Annotated[Literal["xlsx", "csv"], Query()]
+MAX_UPLOAD = 20 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/enterprises", summary="Enterprises in your area (辖区企业)")
@@ -116,3 +125,45 @@ def get_place(place_id: Id, session: SessionDep, user: CurrentUser) -> PlaceRead
 def update_place(place_id: Id, data: PlaceUpdate, session: SessionDep, user: CurrentUser) -> PlaceRead:
     service = RegistryService(session)
     return service.read_places(user, [service.update_place(user, place_id, data)])[0]
+
+
+def _upload(file: UploadFile) -> bytes:
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("文件超过20MB (file larger than 20 MB)", field="file")
+    return data
+
+
+def _download(user: Principal, session: Session, what: str, fmt: str) -> Response:
+    user.require("data:export")
+    user.require("registry.read")
+    media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return Response(
+        RegistryTransfer(session, user).export(what, fmt),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="gridgov-{what}.{fmt}"'},
+    )
+
+
+@router.post("/enterprises/import", summary="Import enterprises, sheet 企业 (.xlsx or .csv; all or nothing)")
+def import_enterprises(session: SessionDep, user: CurrentUser, file: Upload) -> dict[str, int]:
+    user.require("data:import")
+    summary = RegistryTransfer(session, user).import_enterprises(_upload(file), file.filename or "upload.xlsx")
+    return dict(summary.__dict__)
+
+
+@router.get("/enterprises/export", summary="Export your area's enterprises (.xlsx or .csv)")
+def export_enterprises(session: SessionDep, user: CurrentUser, format: Format = "xlsx") -> Response:
+    return _download(user, session, "enterprises", format)
+
+
+@router.post("/places/import", summary="Import places, sheet 场所 (.xlsx or .csv; all or nothing)")
+def import_places(session: SessionDep, user: CurrentUser, file: Upload) -> dict[str, int]:
+    user.require("data:import")
+    summary = RegistryTransfer(session, user).import_places(_upload(file), file.filename or "upload.xlsx")
+    return dict(summary.__dict__)
+
+
+@router.get("/places/export", summary="Export your area's places (.xlsx or .csv)")
+def export_places(session: SessionDep, user: CurrentUser, format: Format = "xlsx") -> Response:
+    return _download(user, session, "places", format)
