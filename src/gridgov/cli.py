@@ -37,6 +37,7 @@ from gridgov.module import enabled
 from gridgov.notify.channels import ChannelsNotConfigured, senders_from_settings
 from gridgov.org import cli as org_cli
 from gridgov.org.models import OrgNode
+from gridgov.registry import cli as registry_cli
 from gridgov.sensing import cli as sensing_cli
 from gridgov.sensing.claims import BIND_ENV, demo_bind
 
@@ -236,7 +237,7 @@ def export_config(
     console.print(f"[green]✓[/green] wrote {file}")
 
 
-for _package in (org_cli, auth_cli, geo_cli, case_cli, sensing_cli, evaluation_cli):
+for _package in (org_cli, auth_cli, geo_cli, case_cli, sensing_cli, evaluation_cli, registry_cli):
     _package.register(groups)
 groups.group("import").command("config")(import_config)
 groups.group("export").command("config")(export_config)
