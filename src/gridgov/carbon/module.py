@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from gridgov.module import Module
+from gridgov.carbon import api
+from gridgov.carbon.demo import demo
+from gridgov.carbon.documents import FACTORS, SCORING
+from gridgov.module import Migrations, Module
+
+READ, WRITE = api.READ, api.WRITE
 
 module = Module(
     name="carbon",
     title="园区碳管家 (park carbon steward)",
     package="gridgov.carbon",
+    api=(api.router,),
+    models=("gridgov.carbon.models",),
+    migrations=Migrations("gridgov.carbon.migrations"),
+    documents=(FACTORS, SCORING),
+    permissions={READ: "查看企业碳排放、综合评价与减排潜力", WRITE: "导入企业月度能耗与经济数据"},
+    grants={
+        "township_operator": [READ, WRITE],
+        "county_dispatcher": [READ, WRITE],
+        "leader": [READ],
+        "department_handler": [READ],
+        "admin": [READ, WRITE],
+    },
+    demo=demo,
 )
