@@ -39,7 +39,7 @@ class Park:
 
 
 def wanshi_enterprises(session: Session) -> list[int]:
-    """Three chemical enterprises in 万市镇 with a full year each."""
+    """Three chemical enterprises in 万市镇 with a full year each (electricity 400,000 kWh × (i + 1) a month)."""
     ids = []
     for i in range(3):
         enterprise = Enterprise(
@@ -63,7 +63,7 @@ def wanshi_enterprises(session: Session) -> list[int]:
                 EnergyMonth(
                     enterprise_id=enterprise.id,
                     month=date(YEAR, m, 1),
-                    electricity_kwh=400_000.0,
+                    electricity_kwh=400_000.0 * (i + 1),
                     gas_m3=20_000.0,
                     steam_gj=900.0,
                     output_value=800.0,
