@@ -8,6 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.case.models import Case
+from gridgov.evaluation.documents import Level
+from gridgov.evaluation.periods import Period
+from gridgov.evaluation.providers import Part
+from gridgov.inspection.indicators import PROVIDER
+from gridgov.kit.time import utcnow
 from gridgov.org.enums import Role
 from tests.factories import COUNTY, FUCHUN, WANSHI, bearer, build_county, create_account, create_person, user
 from tests.inspection.factories import GRID, VILLAGE, add_place, emergency_centre
@@ -91,6 +96,16 @@ def test_due_list_check_findings_recheck_and_coverage(client: TestClient, sessio
     assert client.get(f"/api/v1/inspections/places/{a.id}", headers=headers).json()["veto_open"] is False
     cover = client.get("/api/v1/inspections/coverage", params={"level": "township"}, headers=fuchun).json()
     assert cover["areas"][0]["rectified"] == 2 and cover["areas"][0]["on_time"] == 2
+
+    month = Period.month_of(utcnow())
+    figures = PROVIDER.figures(session, month, Level.village, None)
+    assert figures["inspection.coverage_rate"][VILLAGE] == Part(2, 4)
+    assert figures["inspection.rectification_rate"][VILLAGE] == Part(2, 2)
+    assert figures["inspection.on_time_rate"][VILLAGE] == Part(2, 2)
+    records, total = PROVIDER.records(
+        session, month, "inspection.coverage_rate", county[VILLAGE].path, "numerator", 10, 0
+    )
+    assert total == 2 and records[0].label.startswith("场所P-A")
 
     outside = client.get(
         f"/api/v1/inspections/places/{a.id}", headers=user(session, county, "ws", Role.township_operator, WANSHI)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridgov.inspection import api
 from gridgov.inspection.documents import PLANS, ROSTERS
+from gridgov.inspection.indicators import PROVIDER as INDICATORS
 from gridgov.inspection.rosters import PROVIDER as DUTY
 from gridgov.module import Migrations, Module
 
@@ -32,5 +33,6 @@ module = Module(
         "department_handler": [READ],
         "admin": [READ, CHECK, MANAGE, SELF],
     },
+    indicators=(INDICATORS,),
     duty=DUTY,
 )
