@@ -5,6 +5,7 @@ The modules (``gridgov.module``) add theirs beside these; nothing here names a m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -26,6 +27,7 @@ from gridgov.evaluation import records_api as evaluation_records
 from gridgov.evaluation.documents import DOCUMENTS as EVALUATION_DOCUMENTS
 from gridgov.evaluation.tasks import catch_up_facts, monthly_run
 from gridgov.geo import api as geo_api
+from gridgov.i18n import add_catalogues
 from gridgov.kit.periodic import Periodic
 from gridgov.module import Module, NavEntry
 from gridgov.notify import api as notify_api
@@ -36,11 +38,13 @@ from gridgov.org import api as org_api
 from gridgov.org import pages as org_pages
 from gridgov.org import transfer_api
 from gridgov.registry import api as registry_api
+from gridgov.registry import pages as registry_pages
 from gridgov.registry.documents import DOCUMENTS as REGISTRY_DOCUMENTS
 from gridgov.sensing import api as sensing_api
 from gridgov.sensing import sensorthings
 from gridgov.sensing.service import LIMITS
 from gridgov.web import pages as shell_pages
+from gridgov.web.templating import add_templates
 
 API: tuple[APIRouter, ...] = (
     auth_api.router,
@@ -67,17 +71,22 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluation_pages.router,
     evaluation_records.pages,
     evaluation_provided.pages,
+    registry_pages.router,
 )
 NAV: tuple[NavEntry, ...] = (
     NavEntry("/org", "nav.org", order=10),
     NavEntry("/people", "nav.people", order=20),
     NavEntry("/cases", "nav.cases", order=30),
+    NavEntry("/registry/enterprises", "nav.registry", permission="registry.read", order=40),
     NavEntry("/cockpit", "nav.cockpit", order=40),
     NavEntry("/evaluation", "nav.evaluation", order=50),
     NavEntry("/report", "nav.report", order=60),
     NavEntry("/admin/taxonomy", "nav.admin", permission="data:export", order=900),
     NavEntry("/docs", "nav.api", order=990),
 )
+# the registry keeps its page strings and templates in its own package (gridgov/registry/{i18n,templates})
+add_catalogues("gridgov.registry.i18n")
+add_templates(str(resources.files("gridgov.registry").joinpath("templates")))
 DOCUMENTS: tuple[DocumentKind[Any], ...] = (ROUTING, ESCALATION, LIMITS, *EVALUATION_DOCUMENTS, *REGISTRY_DOCUMENTS)
 
 
