@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,7 @@ from tests.factories import COUNTY, FUCHUN, WANSHI, build_county, user
 HEADERS = ["统一社会信用代码", "企业名称", "行业代码(GB/T 4754)", "所在区域代码", "经度", "纬度", "联系电话"]
 
 
-def workbook(title: str, headers: list[str], rows: list[list[object]]) -> bytes:
+def workbook(title: str, headers: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
