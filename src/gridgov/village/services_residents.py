@@ -94,7 +94,7 @@ class ResidentServices:
         self.session.flush()
         return activity
 
-    def _activity(self, principal: Principal, activity_id: int) -> Activity:
+    def activity(self, principal: Principal, activity_id: int) -> Activity:
         activity = self.session.get(Activity, activity_id)
         if activity is None or activity.cancelled or not principal.covers(activity.path):
             raise NotFound(f"没有该活动 (no activity {activity_id})")
@@ -104,7 +104,7 @@ class ResidentServices:
         """Book a seat, or join the waiting list (候补) when the session is full. One booking per resident per
         session and none overlapping another of theirs; too many no-shows lately suspend booking."""
         person = principal.person
-        activity = self._activity(principal, activity_id)
+        activity = self.activity(principal, activity_id)
         now = utcnow()
         if activity.starts_at <= now:
             raise InvalidInput("活动已开始 (the session has started)", field="activity_id")
