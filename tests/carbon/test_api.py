@@ -11,11 +11,11 @@ from openpyxl import Workbook
 from gridgov.carbon.calc import M2_PER_MU
 from tests.carbon.conftest import YEAR, Park
 
-HEADERS = ["统一社会信用代码", "月份(YYYY-MM)", "用电量(kWh)", "天然气(m³)", "蒸汽量", "蒸汽单位(t/GJ)", "光伏发电量(kWh)",
-           "工业总产值(万元)", "实缴税金(万元)"]  # fmt: skip
+HEADERS = ["统一社会信用代码", "月份(YYYY-MM)", "用电量(kWh)", "天然气(m³)", "蒸汽量", "蒸汽单位(t/GJ)",
+           "光伏发电量(kWh)", "工业总产值(万元)", "实缴税金(万元)"]  # fmt: skip
 
 
-def _detail(park: Park, enterprise_id: int, **params: object) -> dict[str, object]:
+def _detail(park: Park, enterprise_id: int, **params: str | int) -> dict[str, object]:
     response = park.client.get(
         f"/api/v1/carbon/enterprises/{enterprise_id}", params={"year": YEAR, **params}, headers=park.admin
     )

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from pymcdm.methods import TOPSIS
-from pymcdm.weights import entropy_weights as pymcdm_entropy
+from pymcdm.methods import TOPSIS  # type: ignore[import-untyped]
+from pymcdm.weights import entropy_weights as pymcdm_entropy  # type: ignore[import-untyped]
 
 from gridgov.carbon import benchmark, calc
 from gridgov.carbon.documents import FACTORS, SCORING
