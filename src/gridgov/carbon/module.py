@@ -5,6 +5,7 @@ from __future__ import annotations
 from gridgov.carbon import api
 from gridgov.carbon.demo import demo
 from gridgov.carbon.documents import FACTORS, SCORING
+from gridgov.carbon.indicators import PROVIDER
 from gridgov.module import Migrations, Module
 
 READ, WRITE = api.READ, api.WRITE
@@ -26,4 +27,5 @@ module = Module(
         "admin": [READ, WRITE],
     },
     demo=demo,
+    indicators=(PROVIDER,),
 )
