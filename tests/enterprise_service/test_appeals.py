@@ -45,7 +45,7 @@ def _handle(session: Session, number: str) -> None:
 def test_colour_level_and_limit_follow_the_rules(es_client: TestClient, world: World) -> None:
     red = _new(es_client, world.grid, world.fuchun_co.id, impact=3)
     assert (red["colour"], red["tier"], red["channel"]) == ("red", "county", "visit")
-    assert red["level"].startswith("县领导") and red["time_limit"] == "4工作时"
+    assert str(red["level"]).startswith("县领导") and red["time_limit"] == "4工作时"
     yellow = _new(es_client, world.grid, world.fuchun_co.id, impact=1, shared=3)
     assert (yellow["colour"], yellow["tier"]) == ("yellow", "county")
     green = _new(es_client, world.grid, world.fuchun_co.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, select
 from sqlalchemy.orm import Session
 
 from gridgov.enterprise_service.models import EnterpriseAccount
@@ -53,7 +53,9 @@ class Reader:
             return enterprise_id in self.enterprise_ids
         return self.principal.covers(path)
 
-    def where(self, enterprise_id: ColumnElement[int | None], path: ColumnElement[str]) -> ColumnElement[bool]:
+    def where(
+        self, enterprise_id: SQLColumnExpression[int | None], path: SQLColumnExpression[str]
+    ) -> ColumnElement[bool]:
         if self.enterprise_ids is not None:
             return enterprise_id.in_(sorted(self.enterprise_ids)) if self.enterprise_ids else false()
         return under(self.principal.scope_paths, path)

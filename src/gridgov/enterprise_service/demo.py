@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.models import Account
@@ -77,10 +77,14 @@ PASSWORD = "gridgov-demo"
 
 
 def _enterprises(session: Session, rng: np.random.Generator, county: str, now: datetime) -> list[Enterprise]:
-    villages = list(
+    villages: list[tuple[str, str, float, float]] = list(
         session.execute(
             select(OrgNode.code, OrgNode.name, OrgNode.centroid_lon, OrgNode.centroid_lat)
-            .where(OrgNode.kind == NodeKind.village.value, OrgNode.centroid_lon.is_not(None))
+            .where(
+                OrgNode.kind == NodeKind.village.value,
+                OrgNode.centroid_lon.is_not(None),
+                OrgNode.centroid_lat.is_not(None),
+            )
             .order_by(OrgNode.code)
         )
     )
@@ -382,7 +386,12 @@ def _appeals(session: Session, enterprises: list[Enterprise], projects: list[Pro
 def _enterprise_account(session: Session, enterprise: Enterprise, now: datetime) -> None:
     if session.scalar(select(Account.id).where(Account.username == "qiye")) is not None:
         return
-    node = session.scalars(select(OrgNode).where(OrgNode.code == enterprise.path.rstrip("/").split("/")[-1])).one()
+    codes = enterprise.path.strip("/").split("/")
+    node = session.scalars(
+        select(OrgNode).where(OrgNode.code.in_(codes)).order_by(func.length(OrgNode.path).desc())
+    ).first()
+    if node is None:
+        return
     person = Person(
         name=f"{enterprise.name}联系人",
         phone=synthetic_phone(8_100_000),

@@ -223,7 +223,7 @@ def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
                 )
             else:
                 scorable.append(row)
-        columns = [[values[r.key][i] for r in scorable if values[r.key][i] is not None] for i in range(len(specs))]
+        columns = [[v for r in scorable if (v := values[r.key][i]) is not None] for i in range(len(specs))]
         benchmarks = [s.benchmark or (sum(c) / len(c) if c else None) for s, c in zip(specs, columns, strict=True)]
         raw: dict[int, list[float | None]] = {}
         for row in scorable:
@@ -231,15 +231,22 @@ def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
                 None if v is None or b is None else item_score(s, v, b, min(c), max(c), scheme)
                 for s, v, b, c in zip(specs, values[row.key], benchmarks, columns, strict=True)
             ]
-        averages = []
+        averages: list[float | None] = []
         for i in range(len(specs)):
-            known = [scores[i] for scores in raw.values() if scores[i] is not None]
-            averages.append(sum(known) / len(known) if known else 0.0)  # type: ignore[arg-type]
+            known = [score for scores in raw.values() if (score := scores[i]) is not None]
+            averages.append(sum(known) / len(known) if known else None)
         totals: dict[int, tuple[float, tuple[Part, ...]]] = {}
         for row in scorable:
+            scores = [averages[i] if sc is None else sc for i, sc in enumerate(raw[row.key])]
+            unfilled = tuple(s.name for s, sc in zip(specs, scores, strict=True) if sc is None)
+            if unfilled:  # nobody in the population has the figure: there is no average to take
+                results[row.key] = Result(
+                    row.key, population, Status.incomplete, missing=unfilled, reason="数据不全，暂不分类 (data missing)"
+                )
+                continue
             parts = tuple(
-                Part(s.key, v, b, s.weight, averages[i] if sc is None else sc, imputed=sc is None)
-                for i, (s, v, b, sc) in enumerate(zip(specs, values[row.key], benchmarks, raw[row.key], strict=True))
+                Part(s.key, v, b, s.weight, sc, imputed=r is None)
+                for s, v, b, sc, r in zip(specs, values[row.key], benchmarks, scores, raw[row.key], strict=True)
             )
             totals[row.key] = (sum(p.score or 0.0 for p in parts), parts)
         ranked = sorted(((k, t[0]) for k, t in totals.items()), key=lambda kv: (-kv[1], kv[0]))
