@@ -42,6 +42,8 @@ from gridgov.org.enums import NodeKind, Role
 from gridgov.org.models import OrgNode, Person, RoleAssignment
 from gridgov.registry.credit_code import generate
 from gridgov.registry.models import Enterprise
+from gridgov.registry.schemas import EnterpriseCreate
+from gridgov.registry.service import RegistryService
 
 ENTERPRISES, ABOVE_SCALE = 60, 40
 INDUSTRIES = [
@@ -76,7 +78,7 @@ REAL_ESTATE = [
 PASSWORD = "gridgov-demo"
 
 
-def _enterprises(session: Session, rng: np.random.Generator, county: str, now: datetime) -> list[Enterprise]:
+def _enterprises(session: Session, rng: np.random.Generator, county: str) -> list[Enterprise]:
     villages: list[tuple[str, str, float, float]] = list(
         session.execute(
             select(OrgNode.code, OrgNode.name, OrgNode.centroid_lon, OrgNode.centroid_lat)
@@ -89,12 +91,9 @@ def _enterprises(session: Session, rng: np.random.Generator, county: str, now: d
         )
     )
     codes = [generate(county[:6], 61_000_000 + i * 7919) for i in range(ENTERPRISES)]
-    existing = {e.credit_code: e for e in session.scalars(select(Enterprise).where(Enterprise.credit_code.in_(codes)))}
     found: list[Enterprise] = []
+    registry = RegistryService(session)
     for index, code in enumerate(codes):
-        if code in existing:
-            found.append(existing[code])
-            continue
         for attempt in range(len(villages)):
             _, name, lon, lat = villages[(index * 7 + attempt * 13) % len(villages)]
             path = geo_service.locate_paths(session, [lon], [lat])[0]
@@ -105,13 +104,11 @@ def _enterprises(session: Session, rng: np.random.Generator, county: str, now: d
         industry, product = INDUSTRIES[index % len(INDUSTRIES)]
         village = name.removesuffix("村").removesuffix("社区")
         above = index < ABOVE_SCALE
-        enterprise = Enterprise(
+        data = EnterpriseCreate(
             credit_code=code,
             name=f"{village}{product}有限公司{index + 1:02d}（模拟）",
             industry_code=industry,
             park="富阳经济技术开发区" if index % 3 == 0 else None,
-            township_code=path.split("/")[1],
-            path=path,
             address=f"{name}工业区{index + 1}号",
             lon=lon,
             lat=lat,
@@ -120,12 +117,8 @@ def _enterprises(session: Session, rng: np.random.Generator, county: str, now: d
             capacity_kva=float(rng.choice([630, 1250, 2500, 5000])),
             contact_name=synthetic_name(rng),
             contact_phone=synthetic_phone(8_000_000 + index),
-            attributes={},
-            synthetic=True,
-            created_at=now,
-            updated_at=now,
         )
-        session.add(enterprise)
+        enterprise = registry.ensure_enterprise(None, data, synthetic=True)
         found.append(enterprise)
     session.flush()
     return found
@@ -414,7 +407,7 @@ def build_enterprise_service(session: Session, seed: int = 20240601, now: dateti
     rng = np.random.default_rng(seed + 14)
     now = now or utcnow()
     county = session.scalars(select(OrgNode.code).where(OrgNode.kind == NodeKind.county.value)).first() or "330111"
-    enterprises = _enterprises(session, rng, county, now)
+    enterprises = _enterprises(session, rng, county)
     year = now.year - 1
     _figures(session, rng, enterprises, year)
     projects = _projects(session, enterprises, now.date(), now)
