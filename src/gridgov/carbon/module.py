@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gridgov.carbon import api
+from gridgov.carbon import api, pages
 from gridgov.carbon.demo import demo
 from gridgov.carbon.documents import FACTORS, SCORING
 from gridgov.carbon.indicators import PROVIDER
-from gridgov.module import Migrations, Module
+from gridgov.module import Migrations, Module, NavEntry
 
 READ, WRITE = api.READ, api.WRITE
 
@@ -15,6 +15,11 @@ module = Module(
     title="园区碳管家 (park carbon steward)",
     package="gridgov.carbon",
     api=(api.router,),
+    routers=(pages.router,),
+    nav=(NavEntry("/carbon", "nav.carbon", permission=READ, order=78),),
+    translations="gridgov.carbon.i18n",
+    templates="gridgov.carbon",
+    static="gridgov.carbon",
     models=("gridgov.carbon.models",),
     migrations=Migrations("gridgov.carbon.migrations"),
     documents=(FACTORS, SCORING),
