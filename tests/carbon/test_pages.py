@@ -6,7 +6,7 @@ import json
 import re
 from importlib.resources import files
 
-from gridgov.web.templating import LOCALE_COOKIE
+from gridgov.i18n import LOCALE_COOKIE
 from tests.carbon.conftest import YEAR, Park
 
 
