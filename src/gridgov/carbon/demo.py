@@ -27,7 +27,8 @@ from gridgov.demo.people import synthetic_name, synthetic_phone
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import OrgNode
 from gridgov.registry.credit_code import generate
-from gridgov.registry.models import Enterprise
+from gridgov.registry.schemas import EnterpriseCreate
+from gridgov.registry.service import RegistryService
 
 ENTERPRISES = 106
 POTENTIAL_T, SHARE = 42_500.0, 0.0466
@@ -140,39 +141,32 @@ def build_carbon(
     total, pv = total * scale, pv * scale
     villages = list(
         session.execute(
-            select(OrgNode.code, OrgNode.name, OrgNode.path, OrgNode.centroid_lon, OrgNode.centroid_lat)
+            select(OrgNode.code)
             .where(OrgNode.kind == NodeKind.village.value, OrgNode.code.startswith(township))
             .order_by(OrgNode.code)
         )
     )
-    placed = session.scalars(select(OrgNode.path).where(OrgNode.code == township)).first()
+    place = session.scalars(select(OrgNode.name).where(OrgNode.code == township)).first() or ""
+    place = place.removesuffix("街道").removesuffix("镇")
+    registry = RegistryService(session)
     ids: list[int] = []
     for i in range(ENTERPRISES):
         industry, product = PRODUCTS[i % len(PRODUCTS)]
         village = villages[i % len(villages)] if villages else None
-        path = village.path if village else (placed or f"330111/{township}/")
-        enterprise = Enterprise(
+        data = EnterpriseCreate(
             credit_code=generate("330111", 73_000_000 + i * 7919),
-            name=f"东洲{product}有限公司{i + 1:03d}（模拟）",
+            name=f"{place}{product}有限公司{i + 1:03d}（模拟）",
             industry_code=industry,
             park=PARK,
-            township_code=township,
-            path=path,
-            lon=(village.centroid_lon if village and village.centroid_lon else 120.03)
-            + float(rng.uniform(-0.004, 0.004)),
-            lat=(village.centroid_lat if village and village.centroid_lat else 30.06)
-            + float(rng.uniform(-0.004, 0.004)),
+            area_code=village.code if village else township,
             land_area_m2=float(park.land_m2[i]),
             employees=int(park.employees[i]),
             capacity_kva=float(park.capacity[i]),
             roof_area_m2=float(park.roof[i]),
             contact_name=synthetic_name(rng),
             contact_phone=synthetic_phone(PHONE_BASE + i),
-            attributes={},
-            synthetic=True,
         )
-        session.add(enterprise)
-        session.flush()
+        enterprise = registry.ensure_enterprise(None, data, synthetic=True)
         ids.append(enterprise.id)
     rows: list[dict[str, Any]] = []
     for i, enterprise_id in enumerate(ids):
