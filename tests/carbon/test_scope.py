@@ -53,6 +53,7 @@ CHECKS: dict[tuple[str, str], list[Callable[[Park], None]]] = {
     ("GET", "/api/v1/carbon/bands"): [_get("/api/v1/carbon/bands")],
     ("GET", "/api/v1/carbon/potential"): [_get("/api/v1/carbon/potential")],
     ("POST", "/api/v1/carbon/months/import"): [_import],
+    ("GET", "/api/v1/carbon/pv"): [_get("/api/v1/carbon/pv")],
 }
 
 

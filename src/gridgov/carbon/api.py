@@ -5,6 +5,7 @@ version explicitly."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -18,12 +19,14 @@ from gridgov.carbon.schemas import (
     IndustryRow,
     MonthFigures,
     Potential,
+    PvAdvice,
+    PvList,
     Ranking,
     RankRow,
     TailRead,
     figures,
 )
-from gridgov.carbon.service import CarbonService, Result, industries, monthly
+from gridgov.carbon.service import CarbonService, Result, industries, monthly, pv_advice
 from gridgov.carbon.transfer import MonthTransfer
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.kit.principal import Principal
@@ -158,3 +161,28 @@ def import_months(
     data = file.file.read(20 * 1024 * 1024)
     done = MonthTransfer(session, service.factors()).import_file(user, data, file.filename or "months.xlsx")
     return Imported(months=done.months, enterprises=done.enterprises)
+
+
+@router.get("/carbon/pv", summary="Rooftop PV advice, largest CO2 avoided first (屋顶光伏建议)")
+def pv(
+    session: SessionDep,
+    user: CurrentUser,
+    year: Annotated[int | None, YEAR] = None,
+    factors: Annotated[str | None, FACTORS] = None,
+) -> PvList:
+    service = CarbonService(session)
+    result = result_for(service, user, year, factors)
+    found = pv_advice(service, result, utcnow().date())
+    return PvList(
+        basis=Basis.of(result),
+        factor_version=found.version,
+        rows=[
+            PvAdvice(
+                enterprise_id=r.enterprise.id,
+                name=r.enterprise.name,
+                roof_area_m2=r.enterprise.roof_area_m2,
+                **asdict(r.advice),
+            )
+            for r in found.rows
+        ],
+    )

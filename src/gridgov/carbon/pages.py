@@ -12,8 +12,9 @@ from fastapi.responses import Response
 
 from gridgov.carbon.api import FACTORS, READ, YEAR, default_year
 from gridgov.carbon.calc import INDICATORS
-from gridgov.carbon.service import CarbonService, monthly
+from gridgov.carbon.service import CarbonService, monthly, pv_advice
 from gridgov.deps import PageUser, SessionDep
+from gridgov.kit.time import utcnow
 from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,6 +49,7 @@ def carbon_page(
         "indicators": INDICATORS,
         "names": names,
         "chart": json.dumps(chart, ensure_ascii=False),
+        "pv": pv_advice(service, result, utcnow().date()).rows[:15],
     }
     return render(request, "carbon/index.html", context)
 
@@ -82,5 +84,9 @@ def enterprise_page(
         "months": months,
         "indicators": INDICATORS,
         "trend": json.dumps(trend),
+        "pv": next(
+            (p.advice for p in pv_advice(service, result, utcnow().date()).rows if p.enterprise.id == enterprise_id),
+            None,
+        ),
     }
     return render(request, "carbon/enterprise.html", context)

@@ -116,3 +116,17 @@ class CarbonRepository:
         """Years with any data, newest first."""
         found = self.session.scalars(select(EnergyMonth.month).distinct())
         return sorted({d.year for d in found}, reverse=True)
+
+    def electricity(self, start: date, end: date, ids: Sequence[int]) -> dict[int, dict[date, float]]:
+        """Enterprise id → month → electricity (kWh) of the months reported in ``[start, end)``."""
+        found: dict[int, dict[date, float]] = {i: {} for i in ids}
+        m = EnergyMonth
+        for chunk in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(m.enterprise_id, m.month, m.electricity_kwh).where(
+                    m.enterprise_id.in_(ids[chunk : chunk + 500]), m.month >= start, m.month < end
+                )
+            )
+            for enterprise_id, month, kwh in rows:
+                found[enterprise_id][month] = kwh
+        return found

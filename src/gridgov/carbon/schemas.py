@@ -205,3 +205,24 @@ class Potential(BaseModel):
 class Imported(BaseModel):
     months: int
     enterprises: int
+
+
+class PvAdvice(BaseModel):
+    enterprise_id: int
+    name: str
+    roof_area_m2: float | None
+    capacity_kwp: float
+    yield_kwh: float
+    self_kwh: float
+    export_kwh: float
+    avoided_t: float
+    cost_yuan: float
+    saving_yuan: float
+    payback_years: float | None
+
+
+class PvList(BaseModel):
+    basis: Basis
+    factor_version: str
+    """The electricity factor version in force today, used for the CO2 avoided."""
+    rows: list[PvAdvice]

@@ -16,6 +16,7 @@ from gridgov.carbon import calc
 from gridgov.carbon.assess import assess
 from gridgov.carbon.documents import FACTORS, SCORING, FactorSettings, FactorVersion, ScoringSettings
 from gridgov.carbon.models import EnergyMonth
+from gridgov.carbon.pv import Advice, advise, load_climate, specific_yield
 from gridgov.carbon.repository import CarbonRepository
 from gridgov.configdata.service import load_document
 from gridgov.errors import InvalidInput, NotFound
@@ -373,3 +374,39 @@ def monthly(service: CarbonService, enterprise_id: int, start: date, end: date, 
                 found.append(MonthRow(cursor, row, factors.version, float(one.total[0]), float(one.pv_avoided[0])))
             cursor = month_start(cursor.year, cursor.month + 1)
     return found
+
+
+COUNTY_SITE = (30.05, 119.96)
+"""富阳 (the demo county's seat): where an enterprise without coordinates is assumed to be."""
+
+
+@dataclass
+class PvRow:
+    enterprise: Enterprise
+    advice: Advice
+
+
+@dataclass
+class PvList:
+    version: str
+    rows: list[PvRow]
+
+
+def pv_advice(service: CarbonService, result: Result, today: date) -> PvList:
+    """Rooftop PV advice for the compared enterprises of ``result``, largest CO2 avoided first, at the grid
+    factor in force ``today`` and each enterprise's monthly load of the result's period."""
+    settings = service.scoring().pv
+    version = service.factors().effective(today)
+    climate = load_climate()
+    enterprises = [r.enterprise for r in result.rows]
+    loads = service.repo.electricity(result.start, result.end, [e.id for e in enterprises])
+    found: list[PvRow] = []
+    for enterprise in enterprises:
+        lat, lon = (enterprise.lat, enterprise.lon) if enterprise.lat and enterprise.lon else COUNTY_SITE
+        yields = specific_yield(round(lat, 1), round(lon, 1), settings.tilt, settings.azimuth, settings.losses, climate)
+        months = [loads[enterprise.id].get(month_start(result.start.year, result.start.month + k)) for k in range(12)]
+        advice = advise(enterprise.roof_area_m2, months, yields, version.factors().electricity_t_per_kwh, settings)
+        if advice is not None:
+            found.append(PvRow(enterprise, advice))
+    found.sort(key=lambda r: (-r.advice.avoided_t, r.enterprise.id))
+    return PvList(version.version, found)
