@@ -8,6 +8,7 @@ from gridgov.enterprise_service import api, pages
 from gridgov.enterprise_service.access import GRANTS, PERMISSIONS, READ
 from gridgov.enterprise_service.demo import demo
 from gridgov.enterprise_service.documents import APPEALS, PER_MU, PROJECTS
+from gridgov.enterprise_service.panel import PANEL
 from gridgov.module import Migrations, Module, NavEntry
 
 module = Module(
@@ -24,5 +25,7 @@ module = Module(
     grants=GRANTS,
     translations="gridgov.enterprise_service.i18n",
     templates="gridgov.enterprise_service",
+    static="gridgov.enterprise_service",
+    enterprise_panels=(PANEL,),
     demo=demo,
 )
