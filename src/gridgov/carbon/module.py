@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridgov.carbon import api, pages
+from gridgov.carbon import api, cli, pages
 from gridgov.carbon.demo import demo
 from gridgov.carbon.documents import FACTORS, SCORING
 from gridgov.carbon.indicators import PROVIDER
@@ -31,6 +31,7 @@ module = Module(
         "department_handler": [READ],
         "admin": [READ, WRITE],
     },
+    cli=cli.register,
     demo=demo,
     indicators=(PROVIDER,),
 )
