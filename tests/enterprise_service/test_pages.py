@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from gridgov.enterprise_service.models import PerMuFigures, Project, ProjectStage
-from gridgov.web.templating import LOCALE_COOKIE
+from gridgov.i18n import LOCALE_COOKIE
 from tests.enterprise_service.conftest import World
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
