@@ -38,3 +38,10 @@ def test_enterprise_page_in_english(park: Park) -> None:
 def test_other_township_enterprise_page_is_not_found(park: Park) -> None:
     page = park.client.get(f"/carbon/enterprises/{park.wanshi_ids[0]}", params={"year": YEAR}, headers=park.fuchun)
     assert page.status_code == 404
+
+
+def test_panel_on_the_registry_enterprise_page(park: Park) -> None:
+    top = park.client.get("/api/v1/carbon/ranking", params={"year": YEAR}, headers=park.fuchun).json()["rows"][0]
+    page = park.client.get(f"/registry/enterprises/{top['enterprise_id']}", headers=park.fuchun)
+    assert page.status_code == 200, page.text[:300]
+    assert 'id="panel-carbon.index"' in page.text and 'data-testid="carbon-panel"' in page.text

@@ -6,7 +6,8 @@ from gridgov.carbon import api, cli, pages
 from gridgov.carbon.demo import demo
 from gridgov.carbon.documents import FACTORS, SCORING
 from gridgov.carbon.indicators import PROVIDER
-from gridgov.module import Migrations, Module, NavEntry
+from gridgov.carbon.panel import carbon_panel
+from gridgov.module import EnterprisePanel, Migrations, Module, NavEntry
 
 READ, WRITE = api.READ, api.WRITE
 
@@ -34,4 +35,5 @@ module = Module(
     cli=cli.register,
     demo=demo,
     indicators=(PROVIDER,),
+    enterprise_panels=(EnterprisePanel("carbon.index", "carbon.panel", "carbon/enterprise_panel.html", carbon_panel),),
 )
