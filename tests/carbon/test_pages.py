@@ -45,3 +45,12 @@ def test_panel_on_the_registry_enterprise_page(park: Park) -> None:
     page = park.client.get(f"/registry/enterprises/{top['enterprise_id']}", headers=park.fuchun)
     assert page.status_code == 200, page.text[:300]
     assert 'id="panel-carbon.index"' in page.text and 'data-testid="carbon-panel"' in page.text
+
+
+def test_cockpit_tile_counts_grades_in_the_area(park: Park) -> None:
+    from gridgov.carbon.panel import grade_counts
+    from tests.factories import COUNTY, FUCHUN
+
+    with park.database.sessions() as session:
+        found = grade_counts(session, [f"{COUNTY}/{FUCHUN}/"])
+    assert sum(found.values()) == 106 and set(found) <= {f"carbon.grade.{g}" for g in "ABCD"}

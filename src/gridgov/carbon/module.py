@@ -6,7 +6,7 @@ from gridgov.carbon import api, cli, pages
 from gridgov.carbon.demo import demo
 from gridgov.carbon.documents import FACTORS, SCORING
 from gridgov.carbon.indicators import PROVIDER
-from gridgov.carbon.panel import carbon_panel
+from gridgov.carbon.panel import carbon_panel, grade_counts
 from gridgov.module import EnterprisePanel, Migrations, Module, NavEntry
 
 READ, WRITE = api.READ, api.WRITE
@@ -35,5 +35,6 @@ module = Module(
     cli=cli.register,
     demo=demo,
     indicators=(PROVIDER,),
+    cockpit={"carbon.cockpit.grades": grade_counts},
     enterprise_panels=(EnterprisePanel("carbon.index", "carbon.panel", "carbon/enterprise_panel.html", carbon_panel),),
 )
