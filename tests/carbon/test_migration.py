@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 import gridgov.carbon.migrations
+from gridgov.carbon import models  # noqa: F401  (the tables in the metadata)
 from gridgov.migrate import upgrade
 from gridgov.schema import metadata
-from gridgov.carbon import models  # noqa: F401  (the tables in the metadata)
 from tests.conftest import fresh_engine
 
 TABLES = {"carbon_month", "carbon_fuel"}
