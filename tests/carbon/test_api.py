@@ -112,3 +112,11 @@ def test_an_import_writes_months_and_a_missing_month_stays_missing(park: Park) -
     ranking = park.client.get("/api/v1/carbon/ranking", params={"year": YEAR + 1}, headers=park.wanshi).json()
     (row,) = [r for r in ranking["rows"] if r["enterprise_id"] == park.wanshi_ids[2]]
     assert row["rank"] is None and row["not_ranked"] == "few_months" and row["months"] == 2
+
+
+def test_a_year_without_data_ranks_nobody(park: Park) -> None:
+    for path in ("ranking", "bands", "potential", "pv"):
+        response = park.client.get(f"/api/v1/carbon/{path}", params={"year": 2030}, headers=park.wanshi)
+        assert response.status_code == 200, response.text
+    body = park.client.get("/api/v1/carbon/potential", params={"year": 2030}, headers=park.wanshi).json()
+    assert body["potential_t"] == 0 and body["tail"] == [] and body["share"] is None
