@@ -14,6 +14,7 @@ def test_park_page(park: Park) -> None:
     page = park.client.get("/carbon", params={"year": YEAR}, headers=park.fuchun)
     assert page.status_code == 200, page.text[:300]
     assert "碳排放综合评价指数排名" in page.text and "42,5" in page.text and "万市化工" not in page.text
+    assert "行业对标" in page.text and "C2614" in page.text
     assert "<script>" not in page.text
 
 

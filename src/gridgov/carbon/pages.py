@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from gridgov.carbon.api import FACTORS, READ, YEAR, default_year
 from gridgov.carbon.calc import INDICATORS
-from gridgov.carbon.service import CarbonService, monthly, pv_advice
+from gridgov.carbon.service import CarbonService, industries, monthly, pv_advice
 from gridgov.deps import PageUser, SessionDep
 from gridgov.kit.time import utcnow
 from gridgov.web.templating import render
@@ -50,6 +50,7 @@ def carbon_page(
         "names": names,
         "chart": json.dumps(chart, ensure_ascii=False),
         "pv": pv_advice(service, result, utcnow().date()).rows[:15],
+        "industries": industries(result),
     }
     return render(request, "carbon/index.html", context)
 
