@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -72,7 +72,9 @@ class RosterService:
             raise NotFound("区域不存在或不在您的辖区内 (no such area in your area)")
         return node.path
 
-    def problem(self, posts: Sequence[DutyPost], month: str, workers: int = 2) -> Problem:
+    def problem(
+        self, posts: Sequence[DutyPost], month: str, workers: int = 2, time_limit: float | None = None
+    ) -> Problem:
         days = tuple(month_days(month))
         members = self.repo.members([p.id for p in posts])
         codes = {p.id: p.code for p in posts}
@@ -86,22 +88,25 @@ class RosterService:
             for pid, posts_of in sorted(by_person.items())
         )
         calendar = CaseService(self.session).calendar
+        rules = self.settings.rules(workers)
         return Problem(
             days,
             tuple(PostSpec(p.code, shift_specs(p)) for p in posts),
             people,
-            self.settings.rules(workers),
+            replace(rules, time_limit_seconds=time_limit) if time_limit else rules,
             frozenset(d for d in days if not calendar.is_workday(d)),
         )
 
-    def generate(self, principal: Principal | None, area_code: str, month: str) -> tuple[DutyRoster, Solution]:
+    def generate(
+        self, principal: Principal | None, area_code: str, month: str, *, time_limit: float | None = None
+    ) -> tuple[DutyRoster, Solution]:
         """Solve the month for the area's posts and store it (replacing that month's shifts), or store why
         it cannot be done."""
         path = self.area_path(principal, area_code)
         posts = self.repo.posts([path])
         if not posts:
             raise InvalidInput("该区域没有值守岗位 (no duty posts in this area)", field="area")
-        problem = self.problem(posts, month)
+        problem = self.problem(posts, month, time_limit=time_limit)
         solution = solve(problem)
         broken = violations(problem, solution.assignments) if solution.assignments else []
         if broken:  # never store a roster that breaks a hard rule
