@@ -120,3 +120,14 @@ def test_a_year_without_data_ranks_nobody(park: Park) -> None:
         assert response.status_code == 200, response.text
     body = park.client.get("/api/v1/carbon/potential", params={"year": 2030}, headers=park.wanshi).json()
     assert body["potential_t"] == 0 and body["tail"] == [] and body["share"] is None
+
+
+def test_export_reimports_unchanged(park: Park) -> None:
+    exported = park.client.get("/api/v1/carbon/months/export", params={"year": YEAR}, headers=park.wanshi)
+    assert exported.status_code == 200 and exported.content.startswith(b"PK")
+    before = _detail(park, park.wanshi_ids[0])["emissions"]
+    files = {"file": ("m.xlsx", exported.content)}
+    response = park.client.post("/api/v1/carbon/months/import", files=files, headers=park.wanshi)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"months": 36, "enterprises": 3}
+    assert _detail(park, park.wanshi_ids[0])["emissions"] == before

@@ -47,6 +47,15 @@ def _import(p: Park) -> None:
     assert again.json()["months"][0]["electricity_kwh"] == 400_000.0
 
 
+def _export(p: Park) -> None:
+    response = p.client.get("/api/v1/carbon/months/export", params={"year": YEAR, "format": "csv"}, headers=p.fuchun)
+    assert response.status_code == 200, response.text[:300]
+    codes = [p.client.get(f"/api/v1/carbon/enterprises/{i}", headers=p.wanshi).json()["enterprise"]["credit_code"]
+             for i in p.wanshi_ids]  # fmt: skip
+    assert not any(code in response.text for code in codes)
+    assert response.text.count(f"{YEAR}-") >= 106 * 12
+
+
 CHECKS: dict[tuple[str, str], list[Callable[[Park], None]]] = {
     ("GET", "/api/v1/carbon/ranking"): [_get("/api/v1/carbon/ranking")],
     ("GET", "/api/v1/carbon/enterprises/{enterprise_id}"): [_detail],
@@ -54,6 +63,7 @@ CHECKS: dict[tuple[str, str], list[Callable[[Park], None]]] = {
     ("GET", "/api/v1/carbon/potential"): [_get("/api/v1/carbon/potential")],
     ("POST", "/api/v1/carbon/months/import"): [_import],
     ("GET", "/api/v1/carbon/pv"): [_get("/api/v1/carbon/pv")],
+    ("GET", "/api/v1/carbon/months/export"): [_export],
 }
 
 

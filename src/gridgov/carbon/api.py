@@ -6,9 +6,10 @@ version explicitly."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from gridgov.carbon.schemas import (
     BandRead,
@@ -29,6 +30,7 @@ from gridgov.carbon.schemas import (
 from gridgov.carbon.service import CarbonService, Result, industries, monthly, pv_advice
 from gridgov.carbon.transfer import MonthTransfer
 from gridgov.deps import CurrentUser, SessionDep
+from gridgov.evaluation.exports import download
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 
@@ -148,6 +150,22 @@ def potential(
         share=result.share,
         tail=[TailRead.of(t) for t in result.tail],
     )
+
+
+@router.get("/carbon/months/export", summary="Monthly data of the enterprises in your area (sheet 月度数据)")
+def export_months(
+    session: SessionDep,
+    user: CurrentUser,
+    year: Annotated[int | None, YEAR] = None,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx or csv")] = "xlsx",
+) -> Response:
+    """The import's layout: edit and re-import it (an empty year gives the template)."""
+    user.require(READ)
+    service = CarbonService(session)
+    chosen = year or default_year(service)
+    transfer = MonthTransfer(session, service.factors())
+    headers, rows = transfer.export_rows(user.scope_paths, date(chosen, 1, 1), date(chosen + 1, 1, 1))
+    return download(format, f"carbon-months-{chosen}", transfer.sheet.name, headers, rows)
 
 
 @router.post("/carbon/months/import", summary="Import monthly energy and economics (XLSX/CSV); all or nothing")

@@ -2,11 +2,13 @@
 
 Import is all or nothing: every cell error (row, column) is collected and nothing is written if there is one.
 Rows are matched by 统一社会信用代码 and month; a matched month is replaced, others added, nothing deleted. An
-enterprise must be in the registry and in the importer's area. A month absent from the file stays missing."""
+enterprise must be in the registry and in the importer's area. A month absent from the file stays missing.
+The export writes the same layout."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +18,8 @@ from sqlalchemy.orm import Session
 from gridgov.carbon.documents import FactorSettings
 from gridgov.carbon.models import EnergyMonth, FuelMonth
 from gridgov.kit.principal import Principal
-from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_csv, read_xlsx
+from gridgov.kit.tabular import Cell, CellError, Column, ImportFailed, Row, Sheet, read_csv, read_xlsx
+from gridgov.org.repository import under
 from gridgov.registry.models import Enterprise
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})")
@@ -175,3 +178,30 @@ class MonthTransfer:
                 )
         self.session.flush()
         return MonthsImported(len(parsed), len(ids))
+
+    def export_rows(self, scope: Sequence[str] | None, start: date, end: date) -> tuple[list[str], list[list[Cell]]]:
+        """The months of ``[start, end)`` of the enterprises in ``scope``, in the import's layout (edit and
+        re-import them)."""
+        statement = (
+            select(EnergyMonth, Enterprise.credit_code)
+            .join(Enterprise, Enterprise.id == EnergyMonth.enterprise_id)
+            .where(EnergyMonth.month >= start, EnergyMonth.month < end)
+            .order_by(Enterprise.credit_code, EnergyMonth.month)
+        )
+        fuels_statement = select(FuelMonth).where(FuelMonth.month >= start, FuelMonth.month < end)
+        if scope is not None:
+            statement = statement.where(under(scope, Enterprise.path))
+        fuels: dict[tuple[int, date], dict[str, float]] = {}
+        for fuel in self.session.scalars(fuels_statement):
+            fuels.setdefault((fuel.enterprise_id, fuel.month), {})[fuel.fuel] = fuel.quantity
+        keys = [c.key.removeprefix("fuel_") for c in self.sheet.columns[len(BASE) :]]
+        rows: list[list[Cell]] = []
+        for month, code in self.session.execute(statement):
+            extra = fuels.get((month.enterprise_id, month.month), {})
+            in_tonnes = month.steam_t is not None
+            rows.append(
+                [code, f"{month.month:%Y-%m}", month.electricity_kwh, month.gas_m3,
+                 month.steam_t if in_tonnes else month.steam_gj, "t" if in_tonnes else "GJ", month.pv_kwh,
+                 month.output_value, month.tax, month.employees, *[extra.get(k) for k in keys]]
+            )  # fmt: skip
+        return [c.header for c in self.sheet.columns], rows
