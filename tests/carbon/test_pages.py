@@ -55,3 +55,8 @@ def test_cockpit_tile_counts_grades_in_the_area(park: Park) -> None:
     with park.database.sessions() as session:
         found = grade_counts(session, [f"{COUNTY}/{FUCHUN}/"])
     assert sum(found.values()) == 106 and set(found) <= {f"carbon.grade.{g}" for g in "ABCD"}
+
+
+def test_chart_script_is_served(park: Park) -> None:
+    script = park.client.get("/static/carbon/js/carbon.js")
+    assert script.status_code == 200 and "band-chart" in script.text
