@@ -35,7 +35,7 @@ def test_due_list_check_findings_recheck_and_coverage(client: TestClient, sessio
     headers = bearer(session, create_account(session, member, "gridder"))
     a = add_place(session, "P-A", "rental_housing", 119.91, 30.01)
     b = add_place(session, "P-B", "rental_housing", 119.92, 30.02)
-    add_place(session, "P-C", "small_venue", 119.93, 30.03)
+    add_place(session, "P-C", "small_enterprise", 119.93, 30.03)
     add_place(session, "P-N", "rental_housing", 119.91, 30.08)  # the north grid: not this member's
     add_place(session, "P-W", "rental_housing", 120.05, 30.02)  # 万市镇
     admin = user(session, county, "admin", Role.admin, COUNTY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gridgov.inspection import api
+from gridgov.inspection.demo import demo
 from gridgov.inspection.documents import PLANS, ROSTERS
 from gridgov.inspection.indicators import PROVIDER as INDICATORS
 from gridgov.inspection.rosters import PROVIDER as DUTY
@@ -33,6 +34,7 @@ module = Module(
         "department_handler": [READ],
         "admin": [READ, CHECK, MANAGE, SELF],
     },
+    demo=demo,
     indicators=(INDICATORS,),
     duty=DUTY,
 )
