@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from gridgov.inspection import api
+from gridgov.inspection import api, pages
 from gridgov.inspection.demo import demo
 from gridgov.inspection.documents import PLANS, ROSTERS
 from gridgov.inspection.indicators import PROVIDER as INDICATORS
 from gridgov.inspection.rosters import PROVIDER as DUTY
-from gridgov.module import Migrations, Module
+from gridgov.module import Migrations, Module, NavEntry
 
 READ, CHECK, MANAGE, SELF = api.READ, api.CHECK, api.MANAGE, api.SELF
 
@@ -16,6 +16,14 @@ module = Module(
     title="巡查与值守 (inspections and duty rosters)",
     package="gridgov.inspection",
     api=(api.router,),
+    routers=(pages.router,),
+    nav=(
+        NavEntry("/inspections", "nav.inspections", READ, order=80),
+        NavEntry("/rosters", "nav.rosters", READ, order=81),
+    ),
+    translations="gridgov.inspection.i18n",
+    templates="gridgov.inspection",
+    static="gridgov.inspection",
     models=("gridgov.inspection.models",),
     migrations=Migrations("gridgov.inspection.migrations"),
     documents=(PLANS, ROSTERS),
