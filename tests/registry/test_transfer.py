@@ -28,7 +28,7 @@ def workbook(title: str, headers: list[str], rows: Sequence[Sequence[object]]) -
     sheet.title = title
     sheet.append(headers)
     for row in rows:
-        sheet.append(row)
+        sheet.append(list(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
