@@ -73,16 +73,22 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluation_provided.pages,
     registry_pages.router,
 )
+MANAGERS = frozenset({"admin", "county_dispatcher", "leader", "township_operator", "village_cadre"})
+"""Roles that oversee an area (the org tree, its people, the cockpit and the evaluation)."""
+DESK = MANAGERS | {"department_handler"}
 NAV: tuple[NavEntry, ...] = (
-    NavEntry("/org", "nav.org", order=10),
-    NavEntry("/people", "nav.people", order=20),
-    NavEntry("/cases", "nav.cases", order=30),
+    NavEntry("/my", "nav.my_tasks", order=5, roles=frozenset({"grid_member"})),
+    NavEntry("/inbox", "nav.inbox", order=8),
+    NavEntry("/cockpit", "nav.cockpit", order=10, roles=MANAGERS - {"village_cadre"}),
+    NavEntry("/cases", "nav.cases", order=20, roles=DESK),
+    NavEntry("/cases", "nav.my_cases", order=20, roles=frozenset({"grid_member"}) - DESK),
+    NavEntry("/report", "nav.report", order=25, roles=frozenset({"grid_member", "village_cadre", "township_operator"})),
+    NavEntry("/org", "nav.org", permission="org:read", order=30, roles=MANAGERS),
+    NavEntry("/people", "nav.people", permission="people:read", order=35, roles=MANAGERS),
     NavEntry("/registry/enterprises", "nav.registry", permission="registry.read", order=40),
-    NavEntry("/cockpit", "nav.cockpit", order=40),
-    NavEntry("/evaluation", "nav.evaluation", order=50),
-    NavEntry("/report", "nav.report", order=60),
+    NavEntry("/evaluation", "nav.evaluation", order=50, roles=MANAGERS - {"village_cadre"}),
     NavEntry("/admin/taxonomy", "nav.admin", permission="data:export", order=900),
-    NavEntry("/docs", "nav.api", order=990),
+    NavEntry("/docs", "nav.api", order=990, roles=frozenset({"admin"})),
 )
 # the registry keeps its page strings and templates in its own package (gridgov/registry/{i18n,templates})
 add_catalogues("gridgov.registry.i18n")
