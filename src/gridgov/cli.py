@@ -127,7 +127,7 @@ def demo(
     _demo_broker()
     console.print(
         f"\n[bold]gridgov[/bold] → http://{host}:{port}/   login: [bold]admin[/bold] / [bold]{DEMO_PASSWORD}[/bold]"
-        f"   (also dispatcher, fuchun, wanshi, grid)\n"
+        f"   (also dispatcher, leader, fuchun, wanshi, handler, grid)\n"
     )
     uvicorn.run("gridgov.asgi:app", host=host, port=port, log_level="warning", proxy_headers=False)
 

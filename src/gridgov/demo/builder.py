@@ -53,6 +53,8 @@ DEMO_ACCOUNTS = [
     ("dispatcher", Role.county_dispatcher, "county", "县级调度员"),
     ("fuchun", Role.township_operator, "330111001", "富春街道四平台"),
     ("wanshi", Role.township_operator, "330111100", "万市镇四平台"),
+    ("leader", Role.leader, "county", "县领导"),
+    ("handler", Role.department_handler, "county", "县级职能部门处置人员"),
 ]
 
 
