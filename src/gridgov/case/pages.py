@@ -6,6 +6,7 @@ administration pages post CSRF-protected forms."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -36,6 +37,7 @@ from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, ImportFailed
 from gridgov.kit.text import PlainText
 from gridgov.kit.time import to_local
+from gridgov.notify.service import inbox
 from gridgov.org.enums import NodeKind
 from gridgov.org.repository import OrgRepository
 from gridgov.org.service import OrgService
@@ -43,6 +45,7 @@ from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+MY_LIMIT = 10
 
 
 def _townships(repo: OrgRepository, user: Principal) -> list[tuple[str, str]]:
@@ -90,12 +93,15 @@ def case_desk(
     state: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=4)] = None,
     township: Annotated[str | None, Query(max_length=20)] = None,
+    view: Annotated[str | None, Query(max_length=8, description="unit: only cases sent to the user's units")] = None,
     offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     service = case_service(request, session)
     chosen_state = _state(state)
+    unit_view = view == "unit" and bool(user.unit_ids)
+    searcher = replace(user, scope_paths=()) if unit_view else user
     cases, total = service.search(
-        user, state=chosen_state, category=category, township=township, limit=PAGE_SIZE, offset=offset
+        searcher, state=chosen_state, category=category, township=township, limit=PAGE_SIZE, offset=offset
     )
     org = OrgRepository(session)
     units = org.units_by_codes([c.unit_code for c in cases if c.unit_code])
@@ -106,6 +112,7 @@ def case_desk(
             "state": chosen_state.value if chosen_state else None,
             "category": category,
             "township": township,
+            "view": "unit" if unit_view else None,
         }.items()
         if v
     }
@@ -128,6 +135,8 @@ def case_desk(
             "state": chosen_state.value if chosen_state else "",
             "category": category or "",
             "township": township or "",
+            "unit_view": unit_view,
+            "has_units": bool(user.unit_ids),
             "query_prev": urlencode({**base, "offset": max(offset - PAGE_SIZE, 0)}),
             "query_next": urlencode({**base, "offset": offset + PAGE_SIZE}),
         },
@@ -180,6 +189,27 @@ def case_detail(number: str, request: Request, user: PageUser, session: SessionD
             "names": names,
             "units": units,
             "forms": _forms(case),
+        },
+    )
+
+
+@router.get("/my")
+def my_tasks(request: Request, user: PageUser, session: SessionDep) -> Response:
+    """A grid member's day (我的任务): cases in the grid waiting for verification, cases being handled there, and
+    unread notices; with the way to report and to the grid's cases."""
+    service = case_service(request, session)
+    to_verify, verify_total = service.search(user, state=CaseState.handled, limit=MY_LIMIT)
+    handling, handling_total = service.search(user, state=CaseState.dispatched, limit=MY_LIMIT)
+    notices = inbox(session, user.person, read=False, limit=MY_LIMIT)
+    return render(
+        request,
+        "case/my.html",
+        {
+            "to_verify": to_verify,
+            "verify_total": verify_total,
+            "handling": handling,
+            "handling_total": handling_total,
+            "notices": notices,
         },
     )
 

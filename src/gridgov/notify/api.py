@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.config import Settings
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import Forbidden, NotFound
-from gridgov.kit.bounds import Id
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.masking import mask_phone
 from gridgov.kit.text import PlainLine, PlainText
-from gridgov.notify.service import Alerting, inbox, unread_count
+from gridgov.notify.service import Alerting, inbox, mark_read, unread_count
 
 router = APIRouter(tags=["notify 通知"])
 SMS_REPLY = "notify:sms_reply"
@@ -36,13 +36,52 @@ class InboxItemRead(BaseModel):
 
 class InboxRead(BaseModel):
     unread: int
+    total: int = Field(description="Items matching the filters (all pages)")
+    kinds: list[str] = Field(description="The kinds of notice this inbox holds, for a filter")
     items: list[InboxItemRead]
 
 
-@router.get("/inbox", response_model=InboxRead, summary="Your inbox (待办与通知), newest first")
-def my_inbox(session: SessionDep, user: CurrentUser, unread_only: bool = False) -> InboxRead:
-    items = inbox(session, user.person, unread_only=unread_only)
-    return InboxRead(unread=unread_count(session, user.person), items=[InboxItemRead.model_validate(i) for i in items])
+class UnreadRead(BaseModel):
+    unread: int
+
+
+class MarkRead(BaseModel):
+    ids: list[Id] | None = Field(default=None, max_length=500, description="Items to mark read; omitted: all")
+
+
+class MarkedRead(BaseModel):
+    marked: int
+    unread: int
+
+
+@router.get("/inbox", response_model=InboxRead, summary="Your inbox (待办与通知), newest first, paged")
+def my_inbox(
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    read: Annotated[bool | None, Query(description="true: read items only; false: unread only")] = None,
+    unread_only: Annotated[bool, Query(deprecated=True, description="Same as read=false")] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[Offset, Query()] = 0,
+) -> InboxRead:
+    page = inbox(session, user.person, kind=kind, read=False if unread_only else read, limit=limit, offset=offset)
+    return InboxRead(
+        unread=page.unread,
+        total=page.total,
+        kinds=page.kinds,
+        items=[InboxItemRead.model_validate(i) for i in page.items],
+    )
+
+
+@router.get("/inbox/unread", response_model=UnreadRead, summary="How many unread items your inbox holds (the badge)")
+def my_unread(session: SessionDep, user: CurrentUser) -> UnreadRead:
+    return UnreadRead(unread=unread_count(session, user.person))
+
+
+@router.post("/inbox/read", response_model=MarkedRead, summary="Mark inbox items read (all when no ids are given)")
+def read_items(body: MarkRead, request: Request, session: SessionDep, user: CurrentUser) -> MarkedRead:
+    marked = mark_read(session, user.person, request.app.state.clock(), body.ids)
+    return MarkedRead(marked=marked, unread=unread_count(session, user.person))
 
 
 # alerts to answer (叫应) ----------------------------------------------------------------------------

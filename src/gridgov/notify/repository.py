@@ -5,16 +5,52 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gridgov.notify.models import Alert, AlertRecipient, Delivery, DeliveryStatus, EscalationStep
+from gridgov.notify.models import Alert, AlertRecipient, Delivery, DeliveryStatus, EscalationStep, InboxItem
 from gridgov.org.models import Person
 
 
 class NotifyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    # the in-app inbox ----------------------------------------------------------------------------
+    def inbox_statement(
+        self, person_id: int, *, kind: str | None = None, read: bool | None = None
+    ) -> Select[InboxItem]:
+        stmt = select(InboxItem).where(InboxItem.person_id == person_id)
+        if kind:
+            stmt = stmt.where(InboxItem.kind == kind)
+        if read is not None:
+            stmt = stmt.where(InboxItem.read_at.is_not(None) if read else InboxItem.read_at.is_(None))
+        return stmt
+
+    def inbox_page(self, stmt: Select[InboxItem], *, limit: int, offset: int) -> tuple[list[InboxItem], int]:
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        items = self.session.scalars(stmt.order_by(InboxItem.id.desc()).limit(limit).offset(offset))
+        return list(items), total
+
+    def inbox_kinds(self, person_id: int) -> list[str]:
+        stmt = select(InboxItem.kind).where(InboxItem.person_id == person_id).distinct().order_by(InboxItem.kind)
+        return list(self.session.scalars(stmt))
+
+    def inbox_item(self, person_id: int, item_id: int) -> InboxItem | None:
+        item = self.session.get(InboxItem, item_id)
+        return item if item is not None and item.person_id == person_id else None
+
+    def unread_count(self, person_id: int) -> int:
+        stmt = select(func.count()).where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None))
+        return self.session.scalar(stmt) or 0
+
+    def mark_read(self, person_id: int, now: datetime, item_ids: Collection[int] | None = None) -> int:
+        """Mark the person's unread items (``item_ids`` of them, or all) read; how many were."""
+        stmt = update(InboxItem).where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None))
+        if item_ids is not None:
+            stmt = stmt.where(InboxItem.id.in_(list(item_ids)))
+        result = self.session.execute(stmt.values(read_at=now).execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def alert(self, alert_id: int) -> Alert | None:
         return self.session.get(Alert, alert_id)

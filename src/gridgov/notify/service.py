@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.recorder import record_event
@@ -67,16 +66,46 @@ class Notifier:
             channel.send(session, person_ids, notice)
 
 
-def inbox(session: Session, person_id: int, *, unread_only: bool = False, limit: int = 50) -> list[InboxItem]:
-    stmt = select(InboxItem).where(InboxItem.person_id == person_id)
-    if unread_only:
-        stmt = stmt.where(InboxItem.read_at.is_(None))
-    return list(session.scalars(stmt.order_by(InboxItem.id.desc()).limit(limit)))
+INBOX_PAGE = 20
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[InboxItem]
+    total: int
+    unread: int
+    kinds: list[str]
+
+
+def inbox(
+    session: Session,
+    person_id: int,
+    *,
+    kind: str | None = None,
+    read: bool | None = None,
+    limit: int = INBOX_PAGE,
+    offset: int = 0,
+) -> InboxPage:
+    """One page of a person's inbox, newest first, filtered by kind and read state (None: both)."""
+    repo = NotifyRepository(session)
+    items, total = repo.inbox_page(repo.inbox_statement(person_id, kind=kind, read=read), limit=limit, offset=offset)
+    return InboxPage(items, total, repo.unread_count(person_id), repo.inbox_kinds(person_id))
 
 
 def unread_count(session: Session, person_id: int) -> int:
-    stmt = select(func.count()).where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None))
-    return session.scalar(stmt) or 0
+    return NotifyRepository(session).unread_count(person_id)
+
+
+def mark_read(session: Session, person_id: int, now: datetime, item_ids: Sequence[int] | None = None) -> int:
+    """Reading one's own notices is not audited (it changes nothing anyone else relies on)."""
+    return NotifyRepository(session).mark_read(person_id, now, item_ids)
+
+
+def alert_recipient_of(secret: str, item: InboxItem) -> int | None:
+    """The alert recipient an inbox item asks to answer (its link is the confirmation link), if any."""
+    if item.link and item.link.startswith("/ack/"):
+        return recipient_from_token(secret, item.link.removeprefix("/ack/"))
+    return None
 
 
 # alerts that must be answered (叫应) ---------------------------------------------------------------

@@ -1,18 +1,36 @@
-"""Shell pages: home and the language switch."""
+"""Shell pages: each role's landing page (``/``) and the language switch."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from gridgov.deps import OptionalUser
 from gridgov.i18n import LOCALE_COOKIE, LOCALES
+from gridgov.kit.principal import Principal
 
 router = APIRouter(include_in_schema=False)
+LANDINGS: tuple[tuple[str, str], ...] = (
+    ("county_dispatcher", "/cockpit"),
+    ("leader", "/cockpit"),
+    ("admin", "/cockpit"),
+    ("township_operator", "/cases?state=reported"),
+    ("village_cadre", "/cases?state=reported"),
+    ("department_handler", "/cases?view=unit&state=dispatched"),
+    ("grid_member", "/my"),
+)
+"""Role → where its work waits, first match wins: the cockpit for the county's dispatchers and leaders, the desk
+of cases to accept (待受理) for a township's platform, the cases dispatched to the handler's unit, and the grid
+member's own tasks."""
+
+
+def landing(user: Principal) -> str:
+    return next((path for role, path in LANDINGS if role in user.roles), "/inbox")
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/org", status_code=303)
+def home(user: OptionalUser) -> RedirectResponse:
+    return RedirectResponse(landing(user) if user is not None else "/login", status_code=303)
 
 
 @router.get("/lang/{locale}")
