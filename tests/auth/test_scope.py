@@ -131,6 +131,20 @@ def _place(code: str, **where: object) -> dict[str, object]:
     return {"code": code, "type_code": "warehouse", "name": "越界仓库", **where}
 
 
+def _firm_csv() -> tuple[str, bytes]:
+    return (
+        "e.csv",
+        f"统一社会信用代码,企业名称,行业代码,所在区域代码\n{generate(COUNTY, 903)},越界,C2614,{WANSHI}\n".encode(),
+    )
+
+
+def _place_csv() -> tuple[str, bytes]:
+    return (
+        "p.csv",
+        f"场所编码,场所类型,场所名称,经度,纬度\nWS-X3,仓库,越界,{WANSHI_POINT['lon']},{WANSHI_POINT['lat']}\n".encode(),
+    )
+
+
 def _registry_checks() -> dict[tuple[str, str], list[Callable[[World], None]]]:
     """The registry's routes: a 万市 enterprise and place (made by ``world``) are out of 富春's reach."""
     one = "/api/v1/enterprises/{enterprise_id}"
@@ -160,6 +174,18 @@ def _registry_checks() -> dict[tuple[str, str], list[Callable[[World], None]]]:
         ("POST", "/api/v1/places"): [
             lambda w: _denied(w.call("POST", "/api/v1/places", json=_place("WS-X1", **WANSHI_POINT))),
             lambda w: _denied(w.call("POST", "/api/v1/places", json=_place("WS-X2", area_code=WANSHI_VILLAGE))),
+        ],
+        ("POST", "/api/v1/enterprises/import"): [
+            lambda w: _import_rejected(w.call("POST", "/api/v1/enterprises/import", files={"file": _firm_csv()})),
+        ],
+        ("GET", "/api/v1/enterprises/export"): [
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/enterprises/export", params={"format": "csv"})),
+        ],
+        ("POST", "/api/v1/places/import"): [
+            lambda w: _import_rejected(w.call("POST", "/api/v1/places/import", files={"file": _place_csv()})),
+        ],
+        ("GET", "/api/v1/places/export"): [
+            lambda w: _no_wanshi(w.call("GET", "/api/v1/places/export", params={"format": "csv"})),
         ],
         ("GET", place): [lambda w: _denied(w.call("GET", place.format(**WANSHI_GAUGE)))],
         ("PATCH", place): [lambda w: _denied(w.call("PATCH", place.format(**WANSHI_GAUGE), json={"name": "改名"}))],
