@@ -101,7 +101,7 @@ def test_economy_through_the_api(vclient: TestClient, vsession: Session, setup: 
 
 def test_assessment_through_the_api(vclient: TestClient, setup: dict[str, dict[str, str]]) -> None:
     ops, cadre = setup["ops"], setup["cadre"]
-    rows = [
+    rows: list[list[object]] = [
         ["指标编码", "村社代码", "期间", "得分", "说明"],
         ["M01", CHENGXI, "2022-Q1", 4, ""],
         ["M02", CHENGXI, "2022-Q1", 9, ""],
