@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from gridgov.demo.builder import build
 from gridgov.evaluation.periods import Period
 from gridgov.kit.time import utcnow
+from gridgov.registry import industry
 from gridgov.registry.credit_code import is_valid
+from gridgov.registry.models import Enterprise
 from gridgov.sensing.models import Datastream
 from gridgov.water.demo import build_water
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
@@ -28,6 +30,9 @@ def test_the_demo_figures(wsession: Session) -> None:
     users = list(wsession.scalars(select(IntakeUser)))
     assert len(users) == 131 and all(u.synthetic and "模拟" in u.name and is_valid(u.credit_code) for u in users)
     assert sum(1 for u in users if u.industry_code.startswith("C") and u.annual_volume_m3 > 50_000) == 48
+    registered = {e.id: e for e in wsession.scalars(select(Enterprise))}
+    assert all(registered[u.enterprise_id].credit_code == u.credit_code for u in users if u.enterprise_id)
+    assert all(u.enterprise_id and industry.problem(registered[u.enterprise_id].industry_code) is None for u in users)
     for table in (IntakePoint, Permit):
         assert wsession.scalar(select(func.count()).select_from(table)) == 131
     meters = select(func.count()).select_from(Datastream).where(Datastream.property == "volume")

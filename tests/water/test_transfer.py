@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.kit.tabular import ImportFailed
 from gridgov.registry.credit_code import generate
+from gridgov.registry.models import Enterprise
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.transfer import PERMITS, POINTS, USERS, WaterTransfer
 from tests.factories import FUCHUN, WANSHI, build_county
@@ -56,6 +57,8 @@ def test_import_export_round_trip(wsession: Session) -> None:
     assert (summary.users, summary.points, summary.permits) == (2, 2, 2)
     user = wsession.scalars(select(IntakeUser).where(IntakeUser.credit_code == A)).one()
     assert user.path == f"330111/{FUCHUN}/{FUCHUN}001/" and user.name == "富春纺织有限公司"
+    registered = wsession.get(Enterprise, user.enterprise_id)  # the core registry knows it, at the same place
+    assert registered is not None and (registered.credit_code, registered.path) == (A, user.path)
     user.name = "=HYPERLINK(1)"  # a name that looks like a formula is exported as text
     assert wsession.scalars(select(IntakeUser.path).where(IntakeUser.credit_code == B)).one() == f"330111/{WANSHI}/"
     exported = WaterTransfer(wsession).export_xlsx()
@@ -86,3 +89,4 @@ def test_a_bad_cell_rejects_the_whole_workbook(wsession: Session) -> None:
     assert ("取水户", 3, "H") in where  # not a number
     assert ("取水点", 2, "E") in where  # unknown source
     assert _counts(wsession) == (0, 0, 0)
+    assert wsession.scalar(select(func.count()).select_from(Enterprise)) == 0

@@ -19,6 +19,7 @@ from gridgov.evaluation.periods import Period
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import OrgNode
 from gridgov.registry.credit_code import generate
+from gridgov.registry.models import Enterprise
 from gridgov.sensing.models import Datastream, Observation, Station
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.rates import Rates
@@ -129,6 +130,9 @@ def build_water(session: Session, seed: int = 20240601, now: datetime | None = N
             }
         )
     places = [(row.pop("_lon"), row.pop("_lat")) for row in user_rows]
+    enterprises = _register(session, user_rows, places, now)
+    for row in user_rows:
+        row["enterprise_id"] = enterprises[row["credit_code"]]
     user_ids = list(
         session.scalars(insert(IntakeUser).returning(IntakeUser.id, sort_by_parameter_order=True), user_rows)
     )
@@ -217,6 +221,37 @@ def build_water(session: Session, seed: int = 20240601, now: datetime | None = N
         accuracy=_share(total.valid, total.received),
         users_below=sum(1 for e in by_user if e.rates.below(target)),
     )
+
+
+def _register(
+    session: Session, user_rows: list[dict[str, Any]], places: list[tuple[float, float]], now: datetime
+) -> dict[str, int]:
+    """Credit code → the enterprise in the core registry: the users not registered yet are added there."""
+    known = {row.credit_code: row.id for row in session.execute(select(Enterprise.credit_code, Enterprise.id))}
+    fresh = [
+        {
+            "credit_code": row["credit_code"],
+            "name": row["name"],
+            "industry_code": row["industry_code"],
+            "township_code": row["township_code"],
+            "path": row["path"],
+            "lon": lon,
+            "lat": lat,
+            "contact_name": row["contact_name"],
+            "contact_phone": row["contact_phone"],
+            "attributes": {},
+            "active": True,
+            "synthetic": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row, (lon, lat) in zip(user_rows, places, strict=True)
+        if row["credit_code"] not in known
+    ]
+    if fresh:
+        ids = session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True), fresh)
+        known.update(zip((r["credit_code"] for r in fresh), ids, strict=True))
+    return known
 
 
 def demo(session: Session, seed: int) -> dict[str, object]:

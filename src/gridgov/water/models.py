@@ -32,6 +32,8 @@ class IntakeUser(TimestampMixin, Base):
     annual_volume_m3: Mapped[float] = mapped_column(Float, default=0.0)
     """Planned annual intake (年计划取水量, m³)."""
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"), index=True)
+    """The same enterprise in the core registry (matched on 统一社会信用代码), which its page shows."""
 
 
 class IntakePoint(TimestampMixin, Base):

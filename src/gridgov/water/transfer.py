@@ -6,16 +6,19 @@ updated, others added, nothing is deleted."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_xlsx, write_xlsx
 from gridgov.org.models import OrgNode
 from gridgov.registry.credit_code import problem
+from gridgov.registry.industry import problem as industry_problem
+from gridgov.registry.schemas import EnterpriseCreate, Phone
+from gridgov.registry.service import RegistryService
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 
 USERS = Sheet(
@@ -55,10 +58,10 @@ PERMITS = Sheet(
         Column("status", "状态", required=False),
     ),
 )
+PHONE: TypeAdapter[str | None] = TypeAdapter(Phone)
 SOURCES = {"surface": "surface", "地表水": "surface", "ground": "ground", "地下水": "ground", "public": "public"}
 SOURCES["公共供水"] = "public"
 STATUSES = {"valid", "suspended", "revoked", "expired"}
-INDUSTRY = re.compile(r"^[A-T]\d{0,4}$")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,18 @@ def _required(row: Row, key: str, errors: list[CellError]) -> str:
     if not value:
         errors.append(row.error(key, "不能为空 (required)"))
     return value
+
+
+def _registration(user: IntakeUser) -> EnterpriseCreate:
+    """The enterprise to register for a user the core registry does not know yet."""
+    return EnterpriseCreate(
+        credit_code=user.credit_code,
+        name=user.name,
+        industry_code=user.industry_code,
+        area_code=user.village_code or user.township_code,
+        contact_name=user.contact_name,
+        contact_phone=user.contact_phone,
+    )
 
 
 class WaterTransfer:
@@ -182,8 +197,13 @@ class WaterTransfer:
                     errors.append(row.error("village_code", f"不是该乡镇的村(社区) (not a village of {township})"))
                 path = village_path
             industry = _required(row, "industry_code", errors).upper()
-            if industry and not INDUSTRY.match(industry):
-                errors.append(row.error("industry_code", f"行业代码应如C2614 (GB/T 4754 code like C2614: {industry})"))
+            reason = industry_problem(industry) if industry else None
+            if reason:
+                errors.append(row.error("industry_code", reason))
+            try:
+                PHONE.validate_python(row.values.get("contact_phone") or None)
+            except ValidationError as exc:
+                errors.append(row.error("contact_phone", str(exc.errors()[0]["msg"]).removeprefix("Value error, ")))
             values: dict[str, object] = {
                 "credit_code": code,
                 "name": _required(row, "name", errors),
@@ -267,6 +287,7 @@ class WaterTransfer:
         permit_rows: list[tuple[Row, dict[str, object]]],
         users: dict[str, IntakeUser],
     ) -> ImportSummary:
+        registry = RegistryService(self.session)
         for existing, values in user_rows:
             user = existing or IntakeUser(synthetic=False)
             for key, value in values.items():
@@ -274,6 +295,8 @@ class WaterTransfer:
             if existing is None:
                 self.session.add(user)
                 users[user.credit_code] = user
+            if user.enterprise_id is None:
+                user.enterprise_id = registry.ensure_enterprise(None, _registration(user)).id
         self.session.flush()
         points = {(p.user_id, p.name): p for p in self.session.scalars(select(IntakePoint))}
         for row, values in point_rows:
