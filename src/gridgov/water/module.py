@@ -8,6 +8,7 @@ from gridgov.water import api, cli, pages
 from gridgov.water.demo import demo
 from gridgov.water.documents import RATES
 from gridgov.water.indicators import PROVIDER
+from gridgov.water.panel import PANEL
 from gridgov.water.sl651_ingest import receivers
 
 module = Module(
@@ -26,4 +27,5 @@ module = Module(
     cli=cli.register,
     demo=demo,
     indicators=(PROVIDER,),
+    enterprise_panels=(PANEL,),
 )

@@ -29,6 +29,14 @@ class WaterRepository:
             statement = statement.where(under([under_path], IntakeUser.path))
         return list(self.session.scalars(statement))
 
+    def users_of_enterprise(self, enterprise_id: int, scope: Sequence[str]) -> list[IntakeUser]:
+        statement = select(IntakeUser).where(IntakeUser.enterprise_id == enterprise_id, under(scope, IntakeUser.path))
+        return list(self.session.scalars(statement.order_by(IntakeUser.id)))
+
+    def permits_of(self, user_ids: Sequence[int]) -> list[Permit]:
+        statement = select(Permit).where(Permit.user_id.in_(list(user_ids))).order_by(Permit.valid_to)
+        return list(self.session.scalars(statement))
+
     def points(self) -> list[IntakePoint]:
         return list(self.session.scalars(select(IntakePoint).order_by(IntakePoint.id)))
 

@@ -39,8 +39,11 @@ class WaterRates:
         self, period: Period, scope: Sequence[str] | None = None, under_path: str | None = None
     ) -> list[UserRates]:
         """Every user in ``scope`` (None: all) with its meters' summed parts over the period."""
+        return self.of_users(period, self.repo.users(scope, under_path))
+
+    def of_users(self, period: Period, users: Sequence[IntakeUser]) -> list[UserRates]:
+        """``users`` with their meters' summed parts over the period."""
         rules = load_document(self.session, RATES).rules()
-        users = self.repo.users(scope, under_path)
         streams = self.repo.meter_streams([u.id for u in users])
         start, end = period.bounds()
         readings = self.repo.readings([s for ids in streams.values() for s in ids], start, end)
