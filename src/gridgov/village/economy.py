@@ -72,7 +72,8 @@ def split(amount: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decimal]
     exact = {k: Decimal(cents) * w / total for k, w in weights.items()}
     floors = {k: int(v.to_integral_value(ROUND_DOWN)) for k, v in exact.items()}
     left = cents - sum(floors.values())
-    order = sorted(weights, key=lambda k: (-(exact[k] - floors[k]), list(weights).index(k)))
+    position = {k: i for i, k in enumerate(weights)}
+    order = sorted(weights, key=lambda k: (-(exact[k] - floors[k]), position[k]))
     for k in order[:left]:
         floors[k] += 1
     return {k: Decimal(v) * FEN for k, v in floors.items()}
