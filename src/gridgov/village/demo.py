@@ -43,7 +43,8 @@ from gridgov.village.services_assessment import AssessmentService, indicator_set
 from gridgov.village.services_economy import EconomyService
 from gridgov.village.services_residents import ResidentServices
 
-PHONE_BASE = 8_000_000
+PHONE_BASE = 9_300_000
+"""Synthetic phones of the cadres and residents (other modules use 0.9, 7.0, 7.3, 8.0 and 8.1 million up)."""
 YEAR = 2022
 SCENES = [
     ("未来邻里客厅", 60),
