@@ -52,16 +52,6 @@ class Entry:
     result: Result
 
 
-def figures_of(row: PerMuFigures) -> Figures:
-    return Figures(
-        key=row.enterprise_id,
-        above_scale=row.above_scale,
-        in_production=row.in_production,
-        veto=row.veto,
-        values={key: getattr(row, key) for key in FIGURES},
-    )
-
-
 class PerMuService:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -74,9 +64,14 @@ class PerMuService:
         return sorted(set(self.session.scalars(select(PerMuFigures.year).distinct())), reverse=True)
 
     def evaluate(self, year: int) -> dict[int, Result]:
-        """Every enterprise of the year, scored together (enterprise id → result)."""
-        rows = self.session.scalars(select(PerMuFigures).where(PerMuFigures.year == year))
-        return {r.key: r for r in evaluate([figures_of(row) for row in rows], self.scheme)}
+        """Every enterprise of the year, scored together (enterprise id → result); rows read as plain tuples."""
+        f = PerMuFigures
+        columns = [getattr(f, key) for key in FIGURES]
+        rows = self.session.execute(
+            select(f.enterprise_id, f.above_scale, f.in_production, f.veto, *columns).where(f.year == year)
+        )
+        figures = [Figures(r[0], r[1], r[2], r[3], dict(zip(FIGURES, r[4:], strict=True))) for r in rows]
+        return {r.key: r for r in evaluate(figures, self.scheme)}
 
     def entries(self, reader: Reader, year: int) -> list[Entry]:
         results = self.evaluate(year)

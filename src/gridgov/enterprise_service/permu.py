@@ -9,11 +9,13 @@ unclassified with the missing figure named (``exclude``) — never a silent zero
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
-from typing import Literal, get_args
+from types import MappingProxyType
+from typing import Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -112,19 +114,17 @@ class Scheme(BaseModel):
     policies: dict[Literal["A", "B", "C", "D"], list[PolicyItem]] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Figures:
+class Figures(NamedTuple):
     """One enterprise's figures of one year, as entered (None: not supplied)."""
 
     key: int
     above_scale: bool
     in_production: bool = True
     veto: str | None = None
-    values: Mapping[str, float | None] = field(default_factory=dict)
+    values: Mapping[str, float | None] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     key: str
     value: float | None
     """The indicator's value in its unit (None: missing)."""
@@ -135,8 +135,7 @@ class Part:
     """The item took the population's average score (its figure was missing)."""
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     key: int
     population: str | None
     status: Status
@@ -199,8 +198,26 @@ def _classify(ranked: Sequence[tuple[int, float]], scheme: Scheme) -> dict[int, 
     return found
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The scoring loop allocates ~10 tuples per enterprise and no reference cycles: pausing the cyclic garbage
+    collector halves its time on 50,000 enterprises (bench/enterprise_service.py)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
     """Every enterprise's result: populations scored separately, ranked by total score (ties by key)."""
+    with _collector_paused():
+        return _evaluate(rows, scheme)
+
+
+def _evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
     results: dict[int, Result] = {}
     members: dict[str, list[Figures]] = {}
     for row in rows:
@@ -225,11 +242,13 @@ def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
                 scorable.append(row)
         columns = [[v for r in scorable if (v := values[r.key][i]) is not None] for i in range(len(specs))]
         benchmarks = [s.benchmark or (sum(c) / len(c) if c else None) for s, c in zip(specs, columns, strict=True)]
+        lows = [min(c) if c else 0.0 for c in columns]
+        highs = [max(c) if c else 0.0 for c in columns]
         raw: dict[int, list[float | None]] = {}
         for row in scorable:
             raw[row.key] = [
-                None if v is None or b is None else item_score(s, v, b, min(c), max(c), scheme)
-                for s, v, b, c in zip(specs, values[row.key], benchmarks, columns, strict=True)
+                None if v is None or b is None else item_score(s, v, b, lo, hi, scheme)
+                for s, v, b, lo, hi in zip(specs, values[row.key], benchmarks, lows, highs, strict=True)
             ]
         averages: list[float | None] = []
         for i in range(len(specs)):
