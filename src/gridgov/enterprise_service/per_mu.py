@@ -78,7 +78,9 @@ class PerMuService:
         if not results:
             return []
         enterprises = self.session.scalars(
-            select(Enterprise).where(Enterprise.id.in_(list(results)), reader.where(Enterprise.id, Enterprise.path))
+            select(Enterprise)
+            .join(PerMuFigures, PerMuFigures.enterprise_id == Enterprise.id)
+            .where(PerMuFigures.year == year, reader.where(Enterprise.id, Enterprise.path))
         )
         found = [Entry(e, results[e.id]) for e in enterprises]
         order = {Status.classified: 0, Status.vetoed: 0, Status.incomplete: 1, Status.not_evaluated: 2}
