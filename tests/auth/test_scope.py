@@ -377,25 +377,32 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         ),
     ],
     ("GET", STA): [lambda w: _no_wanshi(w.call("GET", STA))],
-    ("GET", STA + "/Things"): [_sta_no_wanshi("/Things", **{"$expand": "Datastreams,Locations"})],
-    ("GET", STA + "/Things({thing_id})"): [_sta_denied("/Things({thing})")],
-    ("GET", STA + "/Things({thing_id})/Locations"): [_sta_denied("/Things({thing})/Locations")],
-    ("GET", STA + "/Things({thing_id})/Datastreams"): [_sta_denied("/Things({thing})/Datastreams")],
-    ("GET", STA + "/Locations"): [_sta_no_wanshi("/Locations")],
-    ("GET", STA + "/Locations({location_id})"): [_sta_denied("/Locations({thing})")],
-    ("GET", STA + "/Locations({location_id})/Things"): [_sta_denied("/Locations({thing})/Things")],
-    ("GET", STA + "/Datastreams"): [_sta_no_wanshi("/Datastreams", **{"$expand": "Thing,Observations"})],
-    ("GET", STA + "/Datastreams({datastream_id})"): [_sta_denied("/Datastreams({datastream})")],
-    ("GET", STA + "/Datastreams({datastream_id})/Thing"): [_sta_denied("/Datastreams({datastream})/Thing")],
-    ("GET", STA + "/Datastreams({datastream_id})/Observations"): [
-        _sta_denied("/Datastreams({datastream})/Observations")
-    ],
-    ("GET", STA + "/Observations"): [
-        lambda w: _sta_empty(w.call("GET", STA + "/Observations", params={"$top": "1000", "$count": "true"}))
-    ],
-    ("GET", STA + "/Observations({observation_id})"): [_sta_denied("/Observations({observation})")],
-    ("GET", STA + "/Observations({observation_id})/Datastream"): [
-        _sta_denied("/Observations({observation})/Datastream")
+    ("GET", STA + "/{resource_path}"): [
+        _sta_no_wanshi("/Things", **{"$expand": "Datastreams,Locations,HistoricalLocations"}),
+        _sta_no_wanshi("/Datastreams", **{"$expand": "Thing,Observations,Sensor,ObservedProperty"}),
+        _sta_no_wanshi("/FeaturesOfInterest", **{"$expand": "Observations"}),
+        _sta_no_wanshi("/Sensors"),
+        _sta_no_wanshi("/Things", **{"$filter": "Datastreams/Observations/result ge 0"}),
+        lambda w: _sta_empty(w.call("GET", STA + "/Observations", params={"$top": "1000", "$count": "true"})),
+        *(
+            _sta_denied(path)
+            for path in (
+                "/Things({thing})",
+                "/Things({thing})/Locations",
+                "/Things({thing})/Datastreams",
+                "/Things({thing})/name/$value",
+                "/Things({thing})/$ref",
+                "/Locations({thing})",
+                "/HistoricalLocations({thing})/Thing",
+                "/FeaturesOfInterest({thing})",
+                "/Datastreams({datastream})",
+                "/Datastreams({datastream})/Thing",
+                "/Sensors({datastream})",
+                "/Datastreams({datastream})/Observations",
+                "/Observations({observation})",
+                "/Observations({observation})/FeatureOfInterest",
+            )
+        ),
     ],
     ("POST", "/api/v1/sensing/observations"): [
         lambda w: _denied(
