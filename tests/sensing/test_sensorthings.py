@@ -57,7 +57,7 @@ def _get(client: TestClient, path: str, headers: dict[str, str], **params: objec
 def test_things_carry_ids_links_and_expanded_datastreams(client: TestClient, sta: dict[str, Any]) -> None:
     admin = sta["headers"]["admin"]
     root = _get(client, "", admin)
-    assert [e["name"] for e in root["value"]] == ["Things", "Locations", "Datastreams", "Observations"]
+    assert {"Things", "Locations", "Datastreams", "Observations", "Sensors"} <= {e["name"] for e in root["value"]}
     body = _get(client, "/Things", admin, **{"$expand": "Datastreams,Locations", "$count": "true"})
     assert body["@iot.count"] == 2
     thing = next(t for t in body["value"] if t["properties"]["code"] == FUCHUN_GAUGE)
@@ -123,7 +123,7 @@ def test_observations_filter_order_page_and_count(client: TestClient, sta: dict[
 )
 def test_bad_queries_are_refused_with_a_reason(client: TestClient, sta: dict[str, Any], query: dict[str, str]) -> None:
     response = client.get(f"{STA}/Observations", params=query, headers=sta["headers"]["admin"])
-    assert response.status_code == 422 and "(" in response.json()["detail"][0]["msg"]
+    assert response.status_code == 400 and "(" in response.json()["detail"][0]["msg"]
 
 
 def test_a_township_sees_its_own_stations_only(client: TestClient, sta: dict[str, Any]) -> None:

@@ -1,630 +1,321 @@
-"""A read API modelled on OGC SensorThings API 1.1 (Sensing core), at ``/api/v1/sensorthings/v1.1``.
+"""The OGC SensorThings API 1.1 read side (Sensing Core + Filtering Extension) at ``/api/v1/sensorthings/v1.1``.
 
-Entities: Things (stations), Locations (a station's point; same id), Datastreams, Observations, each with
-``@iot.id``, ``@iot.selfLink`` and navigation links. Query options: ``$top`` (default 100, at most 1000),
-``$skip``, ``$count``, ``$orderby`` (``prop [asc|desc]``, comma-separated), ``$filter`` (``eq ne gt ge lt le``,
-``and or not``, parentheses; ISO times, numbers, 'strings'), ``$expand`` (Things: Datastreams, Locations;
-Datastreams: Thing, Observations with nested ``$top;$skip;$orderby;$filter``; Observations: Datastream)
-and ``@iot.nextLink``. Everything is scope-checked: a township sees its own stations only.
+Resource paths (OGC 18-088 §9.2): ``Things``, ``Things(1)``, ``Things(1)/Datastreams``, ``Datastreams(1)/Thing``,
+``Things(1)/Datastreams(2)/Observations``, ``Things(1)/name``, ``Things(1)/name/$value``, ``Things/$ref`` and
+``Things(1)/$ref`` for all eight entity sets (see :mod:`gridgov.sensing.sensorthings_entities`). Query options
+(§9.3): ``$expand`` (nested options and path form), ``$select``, ``$orderby`` (several keys, expressions),
+``$top`` (capped at :data:`MAX_TOP`, then ``@iot.nextLink``), ``$skip``, ``$count`` and ``$filter`` (parsed by
+:mod:`~gridgov.sensing.sensorthings_query`, compiled by :mod:`~gridgov.sensing.sensorthings_sql`). A bad query is
+a 400, an entity that does not exist or lies outside the caller's area a 404: a township sees its own stations
+and what hangs from them only.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import ColumnElement, Select, and_, not_, or_
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.types import TypeDecorator
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy import ColumnElement, Select, and_, literal, select
+from sqlalchemy.orm import aliased
 
 from gridgov.deps import CurrentUser, SessionDep
-from gridgov.errors import InvalidInput, NotFound
-from gridgov.kit.bounds import Id, Offset
+from gridgov.errors import NotFound
+from gridgov.kit.bounds import MAX_INT
 from gridgov.kit.principal import Principal
-from gridgov.kit.time import as_utc
-from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.sensing.parsing import Malformed, parse_time
+from gridgov.kit.time import utcnow
+from gridgov.sensing.models import Datastream, Station
 from gridgov.sensing.repository import SensingRepository
+from gridgov.sensing.sensorthings_entities import SETS, EntitySet, Extras, Nav
+from gridgov.sensing.sensorthings_query import Options, QueryError, request_options
+from gridgov.sensing.sensorthings_sql import Compiler
 
 router = APIRouter(prefix="/sensorthings/v1.1", tags=["SensorThings 1.1 (read)"])
 BASE = "/api/v1/sensorthings/v1.1"
-DEFAULT_TOP, MAX_TOP = 100, 1000
-OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 NOT_VISIBLE = "实体不存在或不在您的辖区内 (no such entity in your area)"
-
-Top = Annotated[int | None, Query(alias="$top", ge=0, le=MAX_TOP)]
-Skip = Annotated[Offset, Query(alias="$skip")]
-Count = Annotated[bool, Query(alias="$count")]
-OrderBy = Annotated[str | None, Query(alias="$orderby", max_length=200)]
-Filter = Annotated[str | None, Query(alias="$filter", max_length=1000)]
-Expand = Annotated[str | None, Query(alias="$expand", max_length=300)]
-
-
-# $filter --------------------------------------------------------------------------------------
-_TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')"
-    r"|(?P<time>\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)"
-    r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
-    r"|(?P<lp>\()|(?P<rp>\))"
-    r"|(?P<word>[A-Za-z@][A-Za-z0-9_/@.]*))"
-)
-_COMPARE = {
-    "eq": lambda c, v: c == v,
-    "ne": lambda c, v: c != v,
-    "gt": lambda c, v: c > v,
-    "ge": lambda c, v: c >= v,
-    "lt": lambda c, v: c < v,
-    "le": lambda c, v: c <= v,
-}
-_FLIP = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
+CONFORMANCE = [
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+]
+_SEGMENT = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<id>\d{1,19})\))?$")
 
 
-def _bad(message: str) -> InvalidInput:
-    return InvalidInput(f"$filter: {message}", field="$filter")
-
-
-@dataclass(frozen=True)
-class _Literal:
-    value: Any
-    kind: str
-
-
-class FilterParser:
-    """OData ``$filter`` subset → a SQL condition over the entity's properties."""
-
-    def __init__(self, text: str, properties: dict[str, InstrumentedAttribute[Any]]) -> None:
-        self.properties = properties
-        self.tokens: list[tuple[str, str]] = []
-        position, text = 0, text.strip()
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            if match is None or match.end() == position:
-                raise _bad(f"无法解析 (cannot parse near {text[position : position + 20]!r})")
-            kind = match.lastgroup or ""
-            self.tokens.append((kind, match.group(kind)))
-            position = match.end()
-            while position < len(text) and text[position].isspace():
-                position += 1
-        self.index = 0
-
-    def parse(self) -> ColumnElement[bool]:
-        condition = self._or()
-        if self.index != len(self.tokens):
-            raise _bad(f"多余的内容 (unexpected {self.tokens[self.index][1]!r})")
-        return condition
-
-    def _peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def _take(self) -> tuple[str, str]:
-        token = self._peek()
-        if token is None:
-            raise _bad("表达式不完整 (expression ends too early)")
-        self.index += 1
-        return token
-
-    def _keyword(self, word: str) -> bool:
-        token = self._peek()
-        if token is not None and token[0] == "word" and token[1].lower() == word:
-            self.index += 1
-            return True
-        return False
-
-    def _or(self) -> ColumnElement[bool]:
-        parts = [self._and()]
-        while self._keyword("or"):
-            parts.append(self._and())
-        return parts[0] if len(parts) == 1 else or_(*parts)
-
-    def _and(self) -> ColumnElement[bool]:
-        parts = [self._unary()]
-        while self._keyword("and"):
-            parts.append(self._unary())
-        return parts[0] if len(parts) == 1 else and_(*parts)
-
-    def _unary(self) -> ColumnElement[bool]:
-        if self._keyword("not"):
-            return not_(self._unary())
-        token = self._peek()
-        if token is not None and token[0] == "lp":
-            self.index += 1
-            inner = self._or()
-            if self._take()[0] != "rp":
-                raise _bad("缺少右括号 (missing ')')")
-            return inner
-        left = self._operand()
-        op = self._take()
-        if op[0] != "word" or op[1].lower() not in _COMPARE:
-            raise _bad(f"不支持的运算符 {op[1]!r} (use eq ne gt ge lt le)")
-        right = self._operand()
-        name = op[1].lower()
-        if isinstance(left, _Literal) and not isinstance(right, _Literal):
-            left, right, name = right, left, _FLIP[name]
-        if isinstance(left, _Literal) or not isinstance(right, _Literal):
-            raise _bad("比较须为 属性 运算符 值 (compare a property with a value)")
-        return _COMPARE[name](left, self._convert(left, right))  # type: ignore[no-any-return]
-
-    def _operand(self) -> InstrumentedAttribute[Any] | _Literal:
-        kind, text = self._take()
-        if kind == "word":
-            lowered = text.lower()
-            if lowered in ("true", "false"):
-                return _Literal(lowered == "true", "bool")
-            if lowered == "null":
-                return _Literal(None, "null")
-            column = self.properties.get(text)
-            if column is None:
-                known = ", ".join(sorted(self.properties))
-                raise _bad(f"未知属性 {text} (unknown property; known: {known})")
-            return column
-        if kind == "str":
-            return _Literal(text[1:-1].replace("''", "'"), "str")
-        if kind == "num":
-            return _Literal(float(text), "num")
-        if kind == "time":
-            return _Literal(text, "time")
-        raise _bad(f"意外的符号 {text!r} (unexpected token)")
-
-    def _convert(self, column: InstrumentedAttribute[Any], literal: _Literal) -> Any:
-        kind = column.type
-        python_type = kind.impl_instance.python_type if isinstance(kind, TypeDecorator) else kind.python_type
-        if literal.kind == "null":
-            return None
-        if python_type is datetime:
-            try:
-                return parse_time(literal.value if literal.kind in ("time", "str") else float(literal.value), "UTC")
-            except Malformed as exc:
-                raise _bad(f"时间格式错误 (bad time {literal.value!r})") from exc
-        if python_type in (int, float):
-            if literal.kind != "num":
-                raise _bad(f"应为数字 (expected a number, got {literal.value!r})")
-            return python_type(literal.value)
-        if python_type is bool:
-            return bool(literal.value)
-        return str(literal.value)
-
-
-# entities -------------------------------------------------------------------------------------
 @dataclass
 class Context:
     request: Request
     repo: SensingRepository
     principal: Principal
-    base: str = ""
-    stations: dict[int, Station] = field(default_factory=dict)
+    base: str
+    compiler: Compiler
+    extras: Extras = field(default_factory=lambda: Extras({}, {}, {}))
 
-    def link(self, path: str) -> str:
-        return f"{self.base}{path}"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else as_utc(value).isoformat().replace("+00:00", "Z")
-
-
-def _thing(ctx: Context, s: Station) -> dict[str, Any]:
-    link = ctx.link(f"/Things({s.id})")
-    return {
-        "@iot.id": s.id,
-        "@iot.selfLink": link,
-        "name": s.name,
-        "description": f"{s.kind} {s.code}",
-        "properties": {
-            "code": s.code,
-            "kind": s.kind,
-            "intervalSeconds": s.interval_seconds,
-            "active": s.active,
-            "lastSeenAt": _iso(s.last_seen_at),
-            "area": s.path.strip("/").split("/")[-1],
-        },
-        "Locations@iot.navigationLink": f"{link}/Locations",
-        "Datastreams@iot.navigationLink": f"{link}/Datastreams",
-    }
-
-
-def _location(ctx: Context, s: Station) -> dict[str, Any]:
-    link = ctx.link(f"/Locations({s.id})")
-    return {
-        "@iot.id": s.id,
-        "@iot.selfLink": link,
-        "name": s.name,
-        "description": f"{s.name} ({s.code})",
-        "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [s.lon, s.lat]},
-        "Things@iot.navigationLink": f"{link}/Things",
-    }
-
-
-def _datastream(ctx: Context, d: Datastream, spans: dict[int, tuple[datetime, datetime]]) -> dict[str, Any]:
-    link = ctx.link(f"/Datastreams({d.id})")
-    station = ctx.stations.get(d.station_id)
-    span = spans.get(d.id)
-    return {
-        "@iot.id": d.id,
-        "@iot.selfLink": link,
-        "name": f"{station.code if station else d.station_id} {d.property}",
-        "description": f"{station.name if station else ''} {d.property}".strip(),
-        "unitOfMeasurement": {"name": d.unit, "symbol": d.unit, "definition": ""},
-        "observationType": OM_MEASUREMENT,
-        "phenomenonTime": f"{_iso(span[0])}/{_iso(span[1])}" if span else None,
-        "properties": {"observedProperty": d.property, "minValue": d.min_value, "maxValue": d.max_value},
-        "Thing@iot.navigationLink": f"{link}/Thing",
-        "Observations@iot.navigationLink": f"{link}/Observations",
-    }
-
-
-def _observation(ctx: Context, o: Observation) -> dict[str, Any]:
-    link = ctx.link(f"/Observations({o.id})")
-    return {
-        "@iot.id": o.id,
-        "@iot.selfLink": link,
-        "phenomenonTime": _iso(o.phenomenon_time),
-        "resultTime": _iso(o.phenomenon_time),
-        "result": o.value,
-        "parameters": {"receivedTime": _iso(o.received_at), "repeats": o.repeats},
-        "Datastream@iot.navigationLink": f"{link}/Datastream",
-    }
-
-
-@dataclass(frozen=True)
-class Entity:
-    name: str
-    model: type[Any]
-    properties: dict[str, InstrumentedAttribute[Any]]
-    default_order: tuple[InstrumentedAttribute[Any], ...]
-    expands: frozenset[str]
-
-
-THINGS = Entity(
-    "Things",
-    Station,
-    {"id": Station.id, "@iot.id": Station.id, "name": Station.name, "properties/code": Station.code,
-     "properties/kind": Station.kind, "properties/active": Station.active},
-    (Station.id,),
-    frozenset({"Datastreams", "Locations"}),
-)  # fmt: skip
-LOCATIONS = Entity(
-    "Locations", Station, {"id": Station.id, "@iot.id": Station.id, "name": Station.name}, (Station.id,), frozenset()
-)
-DATASTREAMS = Entity(
-    "Datastreams",
-    Datastream,
-    {"id": Datastream.id, "@iot.id": Datastream.id, "unitOfMeasurement/symbol": Datastream.unit,
-     "ObservedProperty/name": Datastream.property, "properties/observedProperty": Datastream.property},
-    (Datastream.id,),
-    frozenset({"Thing", "Observations"}),
-)  # fmt: skip
-OBSERVATIONS = Entity(
-    "Observations",
-    Observation,
-    {"id": Observation.id, "@iot.id": Observation.id, "phenomenonTime": Observation.phenomenon_time,
-     "resultTime": Observation.phenomenon_time, "result": Observation.value},
-    (Observation.phenomenon_time, Observation.id),
-    frozenset({"Datastream"}),
-)  # fmt: skip
+    def visible(self, entity: EntitySet, alias: Any) -> ColumnElement[bool]:
+        """The rows of ``entity`` (as ``alias``) this caller may see, its set's restriction included."""
+        stations = self.repo.visible_station_ids(self.principal.scope_paths, list(self.principal.unit_ids))
+        if entity.model is Station:
+            condition: ColumnElement[bool] = alias.id.in_(stations)
+        elif entity.model is Datastream and entity.restrict is not None:
+            stream = aliased(Datastream)
+            shown = select(stream.property).where(stream.station_id.in_(stations))
+            condition = and_(entity.restrict(alias), alias.property.in_(shown))
+        elif entity.model is Datastream:
+            condition = alias.station_id.in_(stations)
+        else:
+            condition = alias.datastream_id.in_(select(Datastream.id).where(Datastream.station_id.in_(stations)))
+        return condition
 
 
 @dataclass
-class Options:
-    top: int = DEFAULT_TOP
-    skip: int = 0
-    count: bool = False
-    orderby: str | None = None
-    filter: str | None = None
-    expand: dict[str, Options] = field(default_factory=dict)
+class Target:
+    """What a resource path addresses: a set (or one entity of it) as an alias and a statement over it."""
+
+    entity: EntitySet
+    alias: Any
+    stmt: Select[Any]
+    single: bool
+    path: str
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """Split at ``separator`` outside parentheses and quotes."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quoted = 0, False
-    for char in text:
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        if char == separator and depth == 0 and not quoted:
-            parts.append("".join(current).strip())
-            current = []
+def _not_found(what: str = "") -> NotFound:
+    return NotFound(f"{NOT_VISIBLE}{': ' + what if what else ''}")
+
+
+def _context(request: Request, session: SessionDep, user: Principal) -> Context:
+    repo = SensingRepository(session)
+    dialect = session.get_bind().dialect.name
+    compiler = Compiler(dialect, repo.station_points, utcnow())
+    return Context(request, repo, user, str(request.base_url).rstrip("/") + BASE, compiler)
+
+
+def _resolve(ctx: Context, segments: list[str]) -> tuple[Target, list[str]]:
+    """Walk entity-set and navigation segments; return the target and the segments left (property, $value, $ref)."""
+    match = _SEGMENT.match(segments[0])
+    if match is None or match["name"] not in SETS:
+        raise _not_found(f"{segments[0]} 不是实体集 (not an entity set; sets: {', '.join(SETS)})")
+    entity = SETS[match["name"]]
+    alias = aliased(entity.model)
+    target = Target(entity, alias, select(alias).where(ctx.visible(entity, alias)), False, f"/{entity.name}")
+    target = _pick(ctx, target, match["id"])
+    rest = segments[1:]
+    while rest and target.single:
+        match = _SEGMENT.match(rest[0])
+        if match is None or match["name"] not in target.entity.navigation:
+            break
+        nav = target.entity.navigation[match["name"]]
+        target = _navigate(ctx, target, nav, f"{target.path}/{match['name']}")
+        if not nav.many:
+            if match["id"] is not None:
+                raise _not_found(rest[0])
+            target.single = True
+            _exists(ctx, target)
         else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]
+            target = _pick(ctx, target, match["id"])
+        rest = rest[1:]
+    return target, rest
 
 
-def _expand(text: str | None, entity: Entity) -> dict[str, Options]:
-    found: dict[str, Options] = {}
-    for item in _split(text or "", ","):
-        name, _, rest = item.partition("(")
-        name = name.strip()
-        if name not in entity.expands:
-            allowed = ", ".join(sorted(entity.expands)) or "none"
-            raise InvalidInput(
-                f"$expand: 不能展开 {name} (cannot expand {name} here; allowed: {allowed})", field="$expand"
-            )
-        options = Options()
-        for pair in _split(rest.rstrip(")"), ";") if rest else []:
-            key, _, value = pair.partition("=")
-            if key == "$top" and value.isdigit():
-                options.top = min(int(value), MAX_TOP)
-            elif key == "$skip" and value.isdigit():
-                options.skip = int(value)
-            elif key == "$orderby":
-                options.orderby = value
-            elif key == "$filter":
-                options.filter = value
-            else:
-                raise InvalidInput(f"$expand: 不支持的选项 {pair} (unsupported nested option)", field="$expand")
-        found[name] = options
-    return found
+def _pick(ctx: Context, target: Target, entity_id: str | None) -> Target:
+    if entity_id is None:
+        return target
+    number = int(entity_id)
+    if number > MAX_INT:
+        raise _not_found()
+    target.stmt = target.stmt.where(target.alias.id == number)
+    target.single = True
+    target.path += f"({number})"
+    _exists(ctx, target)
+    return target
 
 
-def _apply(stmt: Select[Any], entity: Entity, options: Options) -> Select[Any]:
-    if options.filter:
-        stmt = stmt.where(FilterParser(options.filter, entity.properties).parse())
-    order: list[Any] = []
-    for part in _split(options.orderby or "", ","):
-        name, _, direction = part.partition(" ")
-        column = entity.properties.get(name.strip())
-        direction = direction.strip().lower()
-        if column is None or direction not in ("", "asc", "desc"):
-            raise InvalidInput(f"$orderby: 无法排序 {part!r} (unknown property or direction)", field="$orderby")
-        order.append(column.desc() if direction == "desc" else column.asc())
-    order.extend(c.asc() for c in entity.default_order if all(c is not o for o in order))
-    return stmt.order_by(*order)
+def _exists(ctx: Context, target: Target) -> None:
+    if not ctx.repo.run(target.stmt.limit(1)):
+        raise _not_found(target.path)
 
 
-def _collection(
-    ctx: Context,
-    entity: Entity,
-    stmt: Select[Any],
-    options: Options,
-    path: str,
-    render: Callable[[list[Any]], list[dict[str, Any]]],
-) -> dict[str, Any]:
-    stmt = _apply(stmt, entity, options)
-    rows = ctx.repo.run(stmt.offset(options.skip).limit(options.top + 1)) if options.top else []
+def _navigate(ctx: Context, parent: Target, nav: Nav, path: str) -> Target:
+    entity = SETS[nav.target]
+    child = aliased(entity.model)
+    related = parent.stmt.with_only_columns(literal(1)).where(nav.join(parent.alias, child)).exists()
+    return Target(entity, child, select(child).where(ctx.visible(entity, child), related), False, path)
+
+
+# reading ----------------------------------------------------------------------------------------
+def _page(ctx: Context, target: Target, options: Options) -> tuple[list[Any], bool, int | None]:
+    """The rows of a page, whether more follow, and the total when ``$count=true``."""
+    stmt = target.stmt
+    if options.filter is not None:
+        stmt = stmt.where(ctx.compiler.condition(options.filter, target.entity, target.alias))
+    order = [ctx.compiler.order(o, target.entity, target.alias) for o in options.orderby]
+    total = ctx.repo.count(stmt) if options.count else None
+    limit = options.page
+    rows = ctx.repo.run(stmt.order_by(*order, target.alias.id.asc()).offset(options.skip).limit(limit + 1))
+    return rows[:limit], len(rows) > limit, total
+
+
+def _next_link(link: str, options: Options, params: list[tuple[str, str]]) -> str:
+    limit = options.page
+    wanted = None if options.top is None else options.top - limit if options.top > limit else options.top
+    kept = [(k, v) for k, v in params if k not in ("$top", "$skip")]
+    if wanted is not None:
+        kept.append(("$top", str(wanted)))
+    kept.append(("$skip", str(options.skip + limit)))
+    return f"{link}?{urlencode(kept)}"
+
+
+def _prepare(ctx: Context, entity: EntitySet, rows: list[Any]) -> None:
+    """Load what rendering these rows needs: the stations of datastreams, datastreams' time spans."""
+    if entity.model is not Datastream:
+        return
+    missing = list({d.station_id for d in rows} - ctx.extras.stations.keys())
+    ctx.extras.stations.update(ctx.repo.stations_by_ids(missing))
+    if entity.name == "Datastreams":
+        spans = ctx.repo.time_spans([d.id for d in rows if d.id not in ctx.extras.spans])
+        ctx.extras.spans.update(spans)
+        ctx.extras.result_spans.update(spans)
+
+
+def _render(ctx: Context, entity: EntitySet, rows: list[Any], options: Options) -> list[dict[str, Any]]:
+    _prepare(ctx, entity, rows)
+    for name in options.expand:
+        if name not in entity.navigation:
+            allowed = ", ".join(entity.navigation)
+            raise QueryError(f"$expand: {entity.name} 不能展开 {name} (allowed: {allowed})", field="$expand")
+    selected = _selection(entity, options)
+    out = []
+    for row in rows:
+        link = f"{ctx.base}/{entity.name}({row.id})"
+        body: dict[str, Any] = {"@iot.id": row.id, "@iot.selfLink": link, **entity.render(row, ctx.extras)}
+        for name in entity.navigation:
+            body[f"{name}@iot.navigationLink"] = f"{link}/{name}"
+        for name, nested in options.expand.items():
+            body.update(_expanded(ctx, entity, row, name, nested, link))
+        if selected is not None:
+            body = {k: v for k, v in body.items() if _kept(k, selected, options)}
+        out.append(body)
+    return out
+
+
+def _kept(key: str, selected: set[str], options: Options) -> bool:
+    """Under ``$select``: a selected property or id, a selected navigation link, or an expansion."""
+    name, _, annotation = key.partition("@iot.")
+    if annotation == "navigationLink":
+        return name in selected
+    return key in selected or (bool(name) and name in options.expand)
+
+
+def _selection(entity: EntitySet, options: Options) -> set[str] | None:
+    if options.select is None:
+        return None
+    chosen: set[str] = set()
+    for path in options.select:
+        name = "/".join(path.segments)
+        if name in ("id", "@iot.id"):
+            chosen.add("@iot.id")
+        elif name == "@iot.selfLink":
+            chosen.add(name)
+        elif name in entity.fields or name in entity.navigation:
+            chosen.add(name)
+        else:
+            known = ", ".join(["id", *entity.fields, *entity.navigation])
+            raise QueryError(f"$select: {entity.name} 没有 {name} (unknown property; known: {known})", field="$select")
+    return chosen
+
+
+def _expanded(ctx: Context, entity: EntitySet, row: Any, name: str, options: Options, link: str) -> dict[str, Any]:
+    nav = entity.navigation[name]
+    parent = aliased(entity.model)
+    target = Target(entity, parent, select(parent).where(parent.id == row.id), True, "")
+    child = _navigate(ctx, target, nav, "")
+    related = SETS[nav.target]
+    rows, more, total = _page(ctx, child, options)
+    rendered = _render(ctx, related, rows, options)
+    if not nav.many:
+        return {name: rendered[0]} if rendered else {}
     body: dict[str, Any] = {}
-    if options.count:
-        body["@iot.count"] = ctx.repo.count(stmt)
-    more = len(rows) > options.top
-    body["value"] = render(rows[: options.top])
-    if more:
-        params = {k: v for k, v in ctx.request.query_params.items() if k not in ("$top", "$skip")}
-        params.update({"$top": str(options.top), "$skip": str(options.skip + options.top)})
-        body["@iot.nextLink"] = f"{ctx.link(path)}?{urlencode(params)}"
+    if total is not None:
+        body[f"{name}@iot.count"] = total
+    body[name] = rendered
+    if more and options.page:
+        params = [("$top", str(options.top))] if options.top is not None else []
+        body[f"{name}@iot.nextLink"] = _next_link(f"{link}/{name}", options, params)
     return body
 
 
-# rendering with expansions ----------------------------------------------------------------------
-def _things(ctx: Context, stations: list[Station], expand: dict[str, Options]) -> list[dict[str, Any]]:
-    out = [_thing(ctx, s) for s in stations]
-    if "Locations" in expand:
-        for item, s in zip(out, stations, strict=True):
-            item["Locations"] = [_location(ctx, s)]
-    if "Datastreams" in expand:
-        streams = ctx.repo.datastreams_of([s.id for s in stations])
-        ctx.stations.update({s.id: s for s in stations})
-        spans = ctx.repo.time_spans([d.id for d in streams])
-        by_station: dict[int, list[dict[str, Any]]] = {}
-        for d in streams:
-            by_station.setdefault(d.station_id, []).append(_datastream(ctx, d, spans))
-        for item, s in zip(out, stations, strict=True):
-            item["Datastreams"] = by_station.get(s.id, [])
-    return out
+def _answer(ctx: Context, target: Target, rest: list[str], options: Options) -> Any:
+    link = ctx.base + target.path
+    if rest == ["$ref"]:
+        if target.single:
+            (row,) = ctx.repo.run(target.stmt.limit(1))
+            return {"@iot.selfLink": f"{ctx.base}/{target.entity.name}({row.id})"}
+        rows, more, total = _page(ctx, target, options)
+        refs = [{"@iot.selfLink": f"{ctx.base}/{target.entity.name}({r.id})"} for r in rows]
+        return _collection_body(ctx, refs, more, total, link, options)
+    if rest:
+        return _property(ctx, target, rest)
+    if target.single:
+        (row,) = ctx.repo.run(target.stmt.limit(1))
+        return _render(ctx, target.entity, [row], options)[0]
+    rows, more, total = _page(ctx, target, options)
+    return _collection_body(ctx, _render(ctx, target.entity, rows, options), more, total, link, options)
 
 
-def _datastreams(ctx: Context, streams: list[Datastream], expand: dict[str, Options]) -> list[dict[str, Any]]:
-    ctx.stations.update(ctx.repo.stations_by_ids(list({d.station_id for d in streams} - ctx.stations.keys())))
-    spans = ctx.repo.time_spans([d.id for d in streams])
-    out = [_datastream(ctx, d, spans) for d in streams]
-    for item, d in zip(out, streams, strict=True):
-        if "Thing" in expand:
-            item["Thing"] = _thing(ctx, ctx.stations[d.station_id])
-        if "Observations" in expand:
-            options = expand["Observations"]
-            stmt = _apply(
-                ctx.repo.visible_observations(ctx.principal.scope_paths, list(ctx.principal.unit_ids)).where(
-                    Observation.datastream_id == d.id
-                ),
-                OBSERVATIONS,
-                options,
-            )
-            rows = ctx.repo.run(stmt.offset(options.skip).limit(options.top))
-            item["Observations"] = [_observation(ctx, o) for o in rows]
-    return out
+def _collection_body(
+    ctx: Context, value: list[dict[str, Any]], more: bool, total: int | None, link: str, options: Options
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if total is not None:
+        body["@iot.count"] = total
+    if more and options.page:
+        body["@iot.nextLink"] = _next_link(link, options, list(ctx.request.query_params.multi_items()))
+    body["value"] = value
+    return body
 
 
-def _observations(ctx: Context, rows: list[Observation], expand: dict[str, Options]) -> list[dict[str, Any]]:
-    out = [_observation(ctx, o) for o in rows]
-    if "Datastream" in expand:
-        streams = ctx.repo.datastreams_by_ids(list({o.datastream_id for o in rows}))
-        rendered = {d["@iot.id"]: d for d in _datastreams(ctx, list(streams.values()), {})}
-        for item, o in zip(out, rows, strict=True):
-            item["Datastream"] = rendered[o.datastream_id]
-    return out
+def _property(ctx: Context, target: Target, rest: list[str]) -> Any:
+    if not target.single or len(rest) > 2 or (len(rest) == 2 and rest[1] != "$value"):
+        raise _not_found("/".join(rest))
+    name = rest[0]
+    if name not in target.entity.fields:
+        raise _not_found(f"{target.entity.name} 没有属性 {name} (no such property)")
+    (row,) = ctx.repo.run(target.stmt.limit(1))
+    _prepare(ctx, target.entity, [row])
+    value = target.entity.render(row, ctx.extras).get(name)
+    if len(rest) == 2:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return PlainTextResponse(text)
+    return {name: value}
 
 
 # routes -----------------------------------------------------------------------------------------
-def _context(request: Request, session: SessionDep, user: Principal) -> Context:
+def _root(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/") + BASE
-    return Context(request, SensingRepository(session), user, base)
-
-
-def _options(top: int | None, skip: int, count: bool, orderby: str | None, filter_: str | None) -> Options:
-    return Options(DEFAULT_TOP if top is None else top, skip, count, orderby, filter_)
-
-
-def _stations(ctx: Context) -> Select[Station]:
-    return ctx.repo.visible_stations(ctx.principal.scope_paths, list(ctx.principal.unit_ids))
-
-
-def _one(ctx: Context, stmt: Select[Any], model: type[Any], entity_id: int) -> Any:
-    rows = ctx.repo.run(stmt.where(model.id == entity_id))
-    if not rows:
-        raise NotFound(NOT_VISIBLE)
-    return rows[0]
+    return {
+        "value": [{"name": name, "url": f"{base}/{name}"} for name in SETS],
+        "serverSettings": {"conformance": CONFORMANCE},
+    }
 
 
 @router.get("", summary="SensorThings service root (服务根)")
 def service_root(request: Request, user: CurrentUser) -> dict[str, Any]:
-    base = str(request.base_url).rstrip("/") + BASE
-    return {
-        "value": [
-            {"name": name, "url": f"{base}/{name}"} for name in ("Things", "Locations", "Datastreams", "Observations")
-        ],
-        "serverSettings": {
-            "conformance": [
-                "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
-                "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
-                "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
-            ]
-        },
-    }
+    return _root(request)
 
 
-@router.get("/Things", summary="Things: monitoring stations in your area")
-def things(
-    request: Request, session: SessionDep, user: CurrentUser, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
-) -> dict[str, Any]:  # fmt: skip
+@router.get(
+    "/{resource_path:path}",
+    summary="SensorThings resource path: entity sets, entities, navigation, properties, $value, $ref",
+    response_model=None,
+)
+def resource(request: Request, session: SessionDep, user: CurrentUser, resource_path: str) -> Response | Any:
+    segments = [s for s in resource_path.split("/") if s]
+    if not segments:
+        return _root(request)
     ctx = _context(request, session, user)
-    wanted = _expand(expand, THINGS)
-    options = _options(top, skip, count, orderby, filter_)
-    return _collection(ctx, THINGS, _stations(ctx), options, "/Things", lambda rows: _things(ctx, rows, wanted))
-
-
-@router.get("/Things({thing_id})", summary="One Thing")
-def thing(
-    request: Request, session: SessionDep, user: CurrentUser, thing_id: Id, expand: Expand = None
-) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    return _things(ctx, [_one(ctx, _stations(ctx), Station, thing_id)], _expand(expand, THINGS))[0]
-
-
-@router.get("/Things({thing_id})/Locations", summary="The Location of a Thing")
-def thing_locations(request: Request, session: SessionDep, user: CurrentUser, thing_id: Id) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    return {"value": [_location(ctx, _one(ctx, _stations(ctx), Station, thing_id))]}
-
-
-@router.get("/Things({thing_id})/Datastreams", summary="The Datastreams of a Thing")
-def thing_datastreams(
-    request: Request, session: SessionDep, user: CurrentUser, thing_id: Id, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
-) -> dict[str, Any]:  # fmt: skip
-    ctx = _context(request, session, user)
-    station = _one(ctx, _stations(ctx), Station, thing_id)
-    ctx.stations[station.id] = station
-    wanted = _expand(expand, DATASTREAMS)
-    stmt = ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids)).where(Datastream.station_id == thing_id)
-    options = _options(top, skip, count, orderby, filter_)
-    path = f"/Things({thing_id})/Datastreams"
-    return _collection(ctx, DATASTREAMS, stmt, options, path, lambda rows: _datastreams(ctx, rows, wanted))
-
-
-@router.get("/Locations", summary="Locations of the stations in your area")
-def locations(
-    request: Request, session: SessionDep, user: CurrentUser, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None,
-) -> dict[str, Any]:  # fmt: skip
-    ctx = _context(request, session, user)
-    options = _options(top, skip, count, orderby, filter_)
-    render = lambda rows: [_location(ctx, s) for s in rows]  # noqa: E731
-    return _collection(ctx, LOCATIONS, _stations(ctx), options, "/Locations", render)
-
-
-@router.get("/Locations({location_id})", summary="One Location")
-def location(request: Request, session: SessionDep, user: CurrentUser, location_id: Id) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    return _location(ctx, _one(ctx, _stations(ctx), Station, location_id))
-
-
-@router.get("/Locations({location_id})/Things", summary="The Thing at a Location")
-def location_things(request: Request, session: SessionDep, user: CurrentUser, location_id: Id) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    return {"value": [_thing(ctx, _one(ctx, _stations(ctx), Station, location_id))]}
-
-
-@router.get("/Datastreams", summary="Datastreams of the stations in your area")
-def datastreams(
-    request: Request, session: SessionDep, user: CurrentUser, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
-) -> dict[str, Any]:  # fmt: skip
-    ctx = _context(request, session, user)
-    wanted = _expand(expand, DATASTREAMS)
-    stmt = ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids))
-    options = _options(top, skip, count, orderby, filter_)
-    return _collection(ctx, DATASTREAMS, stmt, options, "/Datastreams", lambda rows: _datastreams(ctx, rows, wanted))
-
-
-@router.get("/Datastreams({datastream_id})", summary="One Datastream")
-def datastream(
-    request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id, expand: Expand = None
-) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    stmt = ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids))
-    return _datastreams(ctx, [_one(ctx, stmt, Datastream, datastream_id)], _expand(expand, DATASTREAMS))[0]
-
-
-@router.get("/Datastreams({datastream_id})/Thing", summary="The Thing of a Datastream")
-def datastream_thing(request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    stream = _one(ctx, ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids)), Datastream, datastream_id)
-    return _thing(ctx, _one(ctx, _stations(ctx), Station, stream.station_id))
-
-
-@router.get("/Datastreams({datastream_id})/Observations", summary="The Observations of a Datastream")
-def datastream_observations(
-    request: Request, session: SessionDep, user: CurrentUser, datastream_id: Id, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
-) -> dict[str, Any]:  # fmt: skip
-    ctx = _context(request, session, user)
-    _one(ctx, ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids)), Datastream, datastream_id)
-    wanted = _expand(expand, OBSERVATIONS)
-    stmt = ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids)).where(
-        Observation.datastream_id == datastream_id
-    )
-    options = _options(top, skip, count, orderby, filter_)
-    path = f"/Datastreams({datastream_id})/Observations"
-    return _collection(ctx, OBSERVATIONS, stmt, options, path, lambda rows: _observations(ctx, rows, wanted))
-
-
-@router.get("/Observations", summary="Observations of the stations in your area")
-def observations(
-    request: Request, session: SessionDep, user: CurrentUser, top: Top = None, skip: Skip = 0,
-    count: Count = False, orderby: OrderBy = None, filter_: Filter = None, expand: Expand = None,
-) -> dict[str, Any]:  # fmt: skip
-    ctx = _context(request, session, user)
-    wanted = _expand(expand, OBSERVATIONS)
-    stmt = ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids))
-    options = _options(top, skip, count, orderby, filter_)
-    return _collection(ctx, OBSERVATIONS, stmt, options, "/Observations", lambda rows: _observations(ctx, rows, wanted))
-
-
-@router.get("/Observations({observation_id})", summary="One Observation")
-def observation(
-    request: Request, session: SessionDep, user: CurrentUser, observation_id: Id, expand: Expand = None
-) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    stmt = ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids))
-    return _observations(ctx, [_one(ctx, stmt, Observation, observation_id)], _expand(expand, OBSERVATIONS))[0]
-
-
-@router.get("/Observations({observation_id})/Datastream", summary="The Datastream of an Observation")
-def observation_datastream(
-    request: Request, session: SessionDep, user: CurrentUser, observation_id: Id
-) -> dict[str, Any]:
-    ctx = _context(request, session, user)
-    row = _one(ctx, ctx.repo.visible_observations(user.scope_paths, list(user.unit_ids)), Observation, observation_id)
-    stream = _one(
-        ctx, ctx.repo.visible_datastreams(user.scope_paths, list(user.unit_ids)), Datastream, row.datastream_id
-    )
-    return _datastreams(ctx, [stream], {})[0]
+    options = request_options(list(request.query_params.multi_items()))
+    target, rest = _resolve(ctx, segments)
+    answer = _answer(ctx, target, rest, options)
+    return answer if isinstance(answer, Response) else JSONResponse(answer)
