@@ -73,7 +73,7 @@ def prepare(engine: Engine, places: int, capacity: int, people: int) -> tuple[li
             session.scalars(
                 insert(Place).returning(Place.id, sort_by_parameter_order=True),
                 [
-                    {"code": f"B{i}", "type_code": "community_venue", "name": f"场馆{i}",
+                    {"code": f"B{i}", "type_code": "venue", "name": f"场馆{i}",
                      "township_code": "330111001", "path": PATH, "attributes": {}, "active": True,
                      "synthetic": True, "created_at": now, "updated_at": now}
                     for i in range(places)

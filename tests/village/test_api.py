@@ -59,12 +59,12 @@ def setup(vsession: Session) -> dict[str, dict[str, str]]:
         Shareholding(project_id=project.id, collective_id=coops[1].id, invested=Decimal(0), share=Decimal("0.7"))
     )
     install_set(vsession, county[FUCHUN], [county[CHENGXI], county[CHUNHUI]], SPEC)
-    hall = place(vsession, "HALL", "community_venue")
+    hall = place(vsession, "HALL", "venue")
     start = utcnow() + timedelta(days=1)
     ResidentServices(vsession).add_activity(
         staff(), hall.id, "activity", "书画课", start, start + timedelta(hours=2), 1, 5
     )
-    place(vsession, "MEAL", "meal_point", CHENGXI_PATH)
+    place(vsession, "MEAL", "canteen", CHENGXI_PATH)
     headers = {
         "ops": user(vsession, county, "ops", Role.township_operator, FUCHUN),
         "me": user(vsession, county, "me", Role.resident, CHENGXI),

@@ -31,7 +31,7 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
         upgrade(engine)
         with Session(engine) as session:
             county = build_county(session)
-            hall, point = place(session, "RACE-V", "community_venue"), place(session, "RACE-M", "meal_point")
+            hall, point = place(session, "RACE-V", "venue"), place(session, "RACE-M", "canteen")
             start = utcnow() + timedelta(days=1)
             activity = ResidentServices(session).add_activity(
                 staff(), hall.id, "activity", "抢票", start, start + timedelta(hours=1), 5

@@ -18,7 +18,7 @@ from tests.village.factories import WANSHI_PATH, place, resident, staff
 
 def test_bookings_keep_to_capacity_with_a_waiting_list(vsession: Session) -> None:
     county = build_county(vsession)
-    hall = place(vsession, "V1", "community_venue")
+    hall = place(vsession, "V1", "venue")
     services = ResidentServices(vsession)
     start = utcnow() + timedelta(days=1)
     activity = services.add_activity(staff(), hall.id, "activity", "书法课", start, start + timedelta(hours=2), 2, 5)
@@ -38,14 +38,14 @@ def test_bookings_keep_to_capacity_with_a_waiting_list(vsession: Session) -> Non
     assert services.bookings(people[3]) == []
     services.check_in(staff(), activity.id, people[1].person, attended=True)
     assert services.points(people[1])[0] == 5
-    other = place(vsession, "V2", "community_venue", WANSHI_PATH)
+    other = place(vsession, "V2", "venue", WANSHI_PATH)
     with pytest.raises(NotFound):
         services.add_activity(staff(), other.id, "activity", "x", start, start + timedelta(hours=1), 5)
 
 
 def test_no_shows_suspend_booking(vsession: Session) -> None:
     county = build_county(vsession)
-    hall = place(vsession, "V1", "community_venue")
+    hall = place(vsession, "V1", "venue")
     services = ResidentServices(vsession)
     person = resident(vsession, county, "爽约者")
     start = utcnow() + timedelta(days=1)
@@ -86,7 +86,7 @@ def test_a_repair_is_a_core_case_the_resident_follows(vsession: Session) -> None
 
 def test_a_shift_takes_two_volunteers(vsession: Session) -> None:
     county = build_county(vsession)
-    point = place(vsession, "MP1", "meal_point")
+    point = place(vsession, "MP1", "canteen")
     services = ResidentServices(vsession)
     people = [resident(vsession, county, f"志愿者{i}") for i in range(3)]
     day = date.today() + timedelta(days=1)

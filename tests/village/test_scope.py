@@ -233,8 +233,8 @@ def world(vclient: TestClient, vsession: Session) -> World:
     score = Score(indicator_id=indicator.id, village_code=WANSHI_VILLAGE, path=WANSHI_PATH, period="2022-Q1", points=2)
     vsession.add(score)
     services = ResidentServices(vsession)
-    ws_venue = place(vsession, "WS-V", "community_venue", WANSHI_PATH)
-    ws_meal = place(vsession, "WS-M", "meal_point", WANSHI_PATH)
+    ws_venue = place(vsession, "WS-V", "venue", WANSHI_PATH)
+    ws_meal = place(vsession, "WS-M", "canteen", WANSHI_PATH)
     start = utcnow() + timedelta(days=2)
     ws_staff = staff(f"{COUNTY}/{WANSHI}/")
     ws_activity = services.add_activity(
@@ -243,7 +243,7 @@ def world(vclient: TestClient, vsession: Session) -> World:
     services.book(other, ws_activity.id)
     services.earn(other.person, WANSHI_PATH, 1000, "万市志愿")
     services.report_repair(other, "lighting", "万市路灯坏了", 120.05, 30.02, None)
-    fc_venue = place(vsession, "FC-V", "community_venue")
+    fc_venue = place(vsession, "FC-V", "venue")
     activity = services.add_activity(staff(), fc_venue.id, "activity", "富春活动", start, start + timedelta(hours=1), 5)
     vsession.commit()
     ids = {

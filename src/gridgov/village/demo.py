@@ -90,7 +90,9 @@ def _townships(session: Session) -> list[tuple[OrgNode, list[OrgNode]]]:
     return sorted(found, key=lambda tv: (-len(tv[1]), tv[0].code))
 
 
-def _place(node: OrgNode, code: str, type_code: str, name: str, rng: np.random.Generator) -> Place:
+def _place(
+    node: OrgNode, code: str, type_code: str, name: str, rng: np.random.Generator, attributes: dict[str, object]
+) -> Place:
     lon, lat = node.centroid_lon or 119.95, node.centroid_lat or 30.05
     township = node.path.strip("/").split("/")[1]
     return Place(
@@ -103,7 +105,7 @@ def _place(node: OrgNode, code: str, type_code: str, name: str, rng: np.random.G
         township_code=township,
         grid_code=None,
         path=node.path,
-        attributes={},
+        attributes=attributes,
         active=True,
         synthetic=True,
     )
@@ -303,15 +305,22 @@ def build_services(session: Session, township: OrgNode, villages: list[OrgNode],
     rng = np.random.default_rng(seed + 16)
     home = villages[0]
     code = township.code
-    centre = _place(home, f"SC-{home.code}", "service_centre", f"{home.name}党群服务中心（3000㎡，模拟）", rng)
-    venues = [_place(home, f"SC-{home.code}-{i + 1}", "community_venue", n, rng) for i, (n, _c) in enumerate(SCENES)]
+    centre = _place(
+        home, f"SC-{home.code}", "venue", f"{home.name}党群服务中心（模拟）", rng,
+        {"kind": "党群服务中心", "floor_area_m2": 3000},
+    )  # fmt: skip
+    venues = [
+        _place(home, f"SC-{home.code}-{i + 1}", "venue", n, rng, {"kind": "服务场景", "capacity": c})
+        for i, (n, c) in enumerate(SCENES)
+    ]
     canteens = [
         _place(
             villages[i % len(villages)],
             f"CT-{code}-{i + 1:02d}",
-            "community_canteen",
+            "canteen",
             f"社区食堂{i + 1}号（模拟）",
             rng,
+            {"kind": "老年助餐点", "seats": 60},
         )
         for i in range(CANTEENS)
     ]
@@ -319,9 +328,10 @@ def build_services(session: Session, township: OrgNode, villages: list[OrgNode],
         _place(
             villages[i % len(villages)],
             f"MP-{code}-{i + 1:02d}",
-            "meal_point",
+            "canteen",
             f"{villages[i % len(villages)].name}助餐点（暖心志愿岗，模拟）",
             rng,
+            {"kind": "老年助餐点", "seats": 8},
         )
         for i in range(MEAL_POINTS)
     ]
@@ -387,7 +397,7 @@ def build_services(session: Session, township: OrgNode, villages: list[OrgNode],
     session.flush()
     roster = services.roster((township.path,), first, 7)
     full = sum(1 for n in roster.values() if n >= seats)
-    venue_count = session.scalar(select(func.count(Place.id)).where(Place.type_code == "community_venue"))
+    venue_count = session.scalar(select(func.count(Place.id)).where(Place.code.startswith(f"SC-{home.code}-")))
     return {
         "canteens": CANTEENS,
         "meal_points": MEAL_POINTS,

@@ -27,9 +27,9 @@ from gridgov.village.documents import SERVICES, ServiceSettings
 from gridgov.village.models import Activity, Booking, PointsAccount, PointsEntry, Repair, VolunteerShift
 from gridgov.village.repository import VillageRepository
 
-VENUE_TYPES = ("community_venue", "service_centre")
-MEAL_TYPES = ("community_canteen", "meal_point")
-"""Place types (``place.type_code``) this module works with."""
+MEAL_TYPES = ("canteen",)
+"""Registry place types (``registry.place_types``) that hold meal-assistance shifts: canteens and meal points
+(食堂/助餐点; the place's ``kind`` attribute says which). Activities may be held at any place in scope."""
 
 
 def home_path(principal: Principal) -> str:
