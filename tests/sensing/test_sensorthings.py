@@ -46,7 +46,7 @@ def sta(client: TestClient, session: Session) -> dict[str, Any]:
     return {"ids": ids, "headers": headers}
 
 
-def _get(client: TestClient, path: str, headers: dict[str, str], **params: object) -> dict[str, Any]:
+def _get(client: TestClient, path: str, headers: dict[str, str], **params: Any) -> dict[str, Any]:
     url = path if path.startswith("http") else STA + path
     response = client.get(url, params=params, headers=headers) if params else client.get(url, headers=headers)
     assert response.status_code == 200, response.text

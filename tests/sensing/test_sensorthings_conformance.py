@@ -90,13 +90,13 @@ class Api:
     def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
         self.client, self.headers = client, headers
 
-    def get(self, path: str, status: int = 200, **params: object) -> Any:
+    def get(self, path: str, **params: Any) -> Any:
         url = path if path.startswith("http") else STA + path
         response = self.client.get(url, params=params or None, headers=self.headers)
-        assert response.status_code == status, f"{url} {params}: {response.status_code} {response.text[:400]}"
+        assert response.status_code == 200, f"{url} {params}: {response.status_code} {response.text[:400]}"
         return response.json() if response.headers["content-type"].startswith("application/json") else response.text
 
-    def values(self, path: str, key: str = "@iot.id", **params: object) -> list[Any]:
+    def values(self, path: str, key: str = "@iot.id", **params: Any) -> list[Any]:
         return [v[key] for v in self.get(path, **params)["value"]]
 
 
@@ -173,12 +173,12 @@ def test_navigation_links_lead_to_the_related_entities(api: Api, sta: dict[str, 
     assert api.get(stream["Thing@iot.navigationLink"])["@iot.id"] == fuchun
     assert api.get(stream["Sensor@iot.navigationLink"])["@iot.id"] == rain
     assert api.get(stream["ObservedProperty@iot.navigationLink"])["name"] == "rainfall"
-    assert len(api.values(stream["Observations@iot.navigationLink"], **{"$top": 100})) == 30
+    assert len(api.values(stream["Observations@iot.navigationLink"], **{"$top": "100"})) == 30
     observation = api.get(f"/Datastreams({rain})/Observations", **{"$top": 1})["value"][0]
     assert api.get(observation["Datastream@iot.navigationLink"])["@iot.id"] == rain
     feature = api.get(observation["FeatureOfInterest@iot.navigationLink"])
     assert feature["@iot.id"] == fuchun and feature["feature"]["type"] == "Point"
-    assert len(api.values(feature["Observations@iot.navigationLink"], **{"$top": 100})) == 33
+    assert len(api.values(feature["Observations@iot.navigationLink"], **{"$top": "100"})) == 33
     # ObservedProperty → all datastreams of that property, in both townships
     op = api.get(stream["ObservedProperty@iot.navigationLink"])
     assert len(api.values(op["Datastreams@iot.navigationLink"])) == 2
@@ -344,15 +344,19 @@ def test_filter_operators_and_functions(api: Api) -> None:
     assert not wrong
 
 
+def _count(api: Api, path: str, expression: str) -> int:
+    count: int = api.get(path, **{"$filter": expression, "$count": "true", "$top": 0})["@iot.count"]
+    return count
+
+
 def test_filter_across_related_entities(api: Api, sta: dict[str, Any]) -> None:
-    count = lambda path, f: api.get(path, **{"$filter": f, "$count": "true", "$top": 0})["@iot.count"]  # noqa: E731
-    assert count("/Observations", "Datastream/Thing/name eq '万市雨量站'") == 5
-    assert count("/Observations", "Datastream/ObservedProperty/name eq 'water_level' and result gt 3") == 2
-    assert count("/Observations", "FeatureOfInterest/name eq '富春雨量站'") == 33
-    assert count("/Things", "Datastreams/ObservedProperty/name eq 'water_level'") == 1
-    assert count("/Things", "Datastreams/Observations/result gt 4") == 1  # any related entity matches
-    assert count("/Locations", "Things/Datastreams/unitOfMeasurement/symbol eq 'mm'") == 2
-    assert count("/Datastreams", "Thing/properties/code eq 'RG-WS-001' or Observations/result ge 5") == 2
+    assert _count(api, "/Observations", "Datastream/Thing/name eq '万市雨量站'") == 5
+    assert _count(api, "/Observations", "Datastream/ObservedProperty/name eq 'water_level' and result gt 3") == 2
+    assert _count(api, "/Observations", "FeatureOfInterest/name eq '富春雨量站'") == 33
+    assert _count(api, "/Things", "Datastreams/ObservedProperty/name eq 'water_level'") == 1
+    assert _count(api, "/Things", "Datastreams/Observations/result gt 4") == 1  # any related entity matches
+    assert _count(api, "/Locations", "Things/Datastreams/unitOfMeasurement/symbol eq 'mm'") == 2
+    assert _count(api, "/Datastreams", "Thing/properties/code eq 'RG-WS-001' or Observations/result ge 5") == 2
     nested = api.get("/Things", **{"$expand": "Datastreams($filter=Observations/result gt 4)"})["value"]
     assert sorted(len(t["Datastreams"]) for t in nested) == [0, 1]
     ordered = api.values("/Datastreams", "name", **{"$orderby": "Thing/properties/code desc, id"})
@@ -360,21 +364,20 @@ def test_filter_across_related_entities(api: Api, sta: dict[str, Any]) -> None:
 
 
 def test_filter_geospatial_functions(api: Api) -> None:
-    count = lambda path, f: api.get(path, **{"$filter": f, "$count": "true", "$top": 0})["@iot.count"]  # noqa: E731
     west = "geography'POLYGON((119.9 30.0, 120.0 30.0, 120.0 30.1, 119.9 30.1, 119.9 30.0))'"
-    assert count("/Locations", f"st_within(location, {west})") == 1
-    assert count("/Locations", f"st_intersects(location, {west})") == 1
-    assert count("/Locations", f"st_disjoint(location, {west})") == 1
-    assert count("/Locations", f"st_contains({west}, location)") == 1
-    assert count("/Locations", "st_equals(location, geography'POINT(119.95 30.02)')") == 1
-    assert count("/Locations", f"st_relate(location, {west}, 'T********')") == 1
-    assert count("/Locations", "geo.distance(location, geography'POINT(120.0 30.02)') lt 0.06") == 2
-    assert count("/Locations", "geo.distance(location, geography'SRID=4326;POINT(119.95 30.02)') lt 0.01") == 1
-    assert count("/Locations", "geo.length(geography'LINESTRING(0 0, 3 4)') eq 5") == 2
-    assert count("/Locations", f"geo.intersects(location, {west})") == 1
-    assert count("/FeaturesOfInterest", f"st_within(feature, {west})") == 1
-    assert count("/Observations", f"st_within(FeatureOfInterest/feature, {west})") == 33
-    assert count("/Things", f"st_within(Locations/location, {west})") == 1
+    assert _count(api, "/Locations", f"st_within(location, {west})") == 1
+    assert _count(api, "/Locations", f"st_intersects(location, {west})") == 1
+    assert _count(api, "/Locations", f"st_disjoint(location, {west})") == 1
+    assert _count(api, "/Locations", f"st_contains({west}, location)") == 1
+    assert _count(api, "/Locations", "st_equals(location, geography'POINT(119.95 30.02)')") == 1
+    assert _count(api, "/Locations", f"st_relate(location, {west}, 'T********')") == 1
+    assert _count(api, "/Locations", "geo.distance(location, geography'POINT(120.0 30.02)') lt 0.06") == 2
+    assert _count(api, "/Locations", "geo.distance(location, geography'SRID=4326;POINT(119.95 30.02)') lt 0.01") == 1
+    assert _count(api, "/Locations", "geo.length(geography'LINESTRING(0 0, 3 4)') eq 5") == 2
+    assert _count(api, "/Locations", f"geo.intersects(location, {west})") == 1
+    assert _count(api, "/FeaturesOfInterest", f"st_within(feature, {west})") == 1
+    assert _count(api, "/Observations", f"st_within(FeatureOfInterest/feature, {west})") == 33
+    assert _count(api, "/Things", f"st_within(Locations/location, {west})") == 1
     ordered = api.values("/Locations", "name", **{"$orderby": "geo.distance(location, geography'POINT(121 30)')"})
     assert ordered == ["万市雨量站", "富春雨量站"]
 
@@ -443,4 +446,4 @@ def test_a_township_sees_its_own_entities_only(client: TestClient, sta: dict[str
 
 
 def test_every_requirement_names_a_test_of_this_file() -> None:
-    assert {name for name in REQUIREMENTS.values()} <= set(globals())
+    assert set(REQUIREMENTS.values()) <= set(globals())
