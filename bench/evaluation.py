@@ -43,6 +43,7 @@ sys.path.insert(
 from sqlalchemy import Engine, insert, select, text
 
 from gridgov.case.catalogue import save_taxonomy
+from gridgov.case.geocell import ROW, STEP
 from gridgov.case.models import Case, CaseEvent
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.db import Database, make_engine
@@ -98,7 +99,7 @@ EXPECTED_COUNTY = {
 }  # fmt: skip
 """October's county figures from the event-based statement before the facts (RESULTS.md, 13:05 UTC run)."""
 NEW_EVENTS = 10_000
-CASE_COLUMNS = ("id", "number", "category_code", "description", "severity", "state", "source", "lon", "lat",
+CASE_COLUMNS = ("id", "number", "category_code", "description", "severity", "state", "source", "lon", "lat", "cell",
                 "path", "township_code", "village_code", "grid_code", "tier", "owner_code", "unit_id",
                 "reporter_person_id", "stage_index", "deadline_at", "rework_count", "escalation_level",
                 "closed_at", "created_at", "updated_at")  # fmt: skip
@@ -190,8 +191,9 @@ def generate(session_db: Database, count: int, seed: int, *, open_only: bool = F
         "severity": rng.choice(np.array([1, 2, 3]), count, p=[0.6, 0.3, 0.1]),
         "state": state,
         "source": rng.choice(np.array(["app", "open311", "import"]), count, p=[0.84, 0.07, 0.09]),
-        "lon": np.round(rng.uniform(119.6, 120.2, count), 6),
-        "lat": np.round(rng.uniform(29.8, 30.3, count), 6),
+        "lon": (lon := np.round(rng.uniform(119.6, 120.2, count), 6)),
+        "lat": (lat := np.round(rng.uniform(29.8, 30.3, count), 6)),
+        "cell": ((lat + 90) * STEP).astype(np.int64) * ROW + ((lon + 180) * STEP).astype(np.int64),
         "path": paths,
         "township_code": townships,
         "village_code": villages,

@@ -890,6 +890,7 @@ def main() -> int:
 
         env = {**os.environ, "GRIDGOV_DATABASE_URL": url, "GRIDGOV_DATA_DIR": str(workdir / "var")}
         env["GRIDGOV_LOG_LEVEL"] = "WARNING"
+        env["GRIDGOV_MQTT_EMBEDDED_BIND"] = f"{HOST}:{free_port()}"  # 1883 may be another program's
         with serve("gridgov", "gridgov.asgi:app", env, workdir, args.out) as server:
             for scenario in gridgov:
                 check(server, scenario, scenario.expect)

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseRead, CaseReport
-from gridgov.case.service import CaseService
+from gridgov.case.service import CaseService, IntakeMemo, intake_memo
 from gridgov.case.transfer import import_cases
 from gridgov.case.workflow import CaseState
 from gridgov.deps import CurrentUser, SessionDep, WritingUser, request_actor
@@ -20,9 +20,17 @@ router = APIRouter(tags=["cases 事件"])
 
 
 def case_service(request: Request, session: SessionDep) -> CaseService:
+    return _service(request, session)
+
+
+def _service(request: Request, session: Session, memo: IntakeMemo | None = None) -> CaseService:
     state = request.app.state
     return CaseService(
-        session, calendar=state.calendar, clock=state.clock, yellow_share=state.settings.case_yellow_share
+        session,
+        memo=memo,
+        calendar=state.calendar,
+        clock=state.clock,
+        yellow_share=state.settings.case_yellow_share,
     )
 
 
@@ -44,7 +52,7 @@ async def report(data: CaseReport, request: Request, user: WritingUser, response
     """Through the batch writer: answered once the transaction holding the case has committed."""
 
     def write(session: Session) -> CaseRead:
-        cases = case_service(request, session)
+        cases = _service(request, session, intake_memo(session))  # one writer transaction: reads shared
         return cases.read(user, cases.report(user, data, source="api"))
 
     writer: BatchWriter = request.app.state.writer

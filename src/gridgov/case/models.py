@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.db import Base, TimestampMixin, UTCDateTime
@@ -31,7 +31,8 @@ class Case(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_case_record_state_deadline", "state", "deadline_at"),
         Index("ix_case_record_path", "path"),
-        Index("ix_case_record_category_lat", "category_code", "lat"),
+        # the duplicate check: open cases of a category in the few cells around a point, recent first
+        Index("ix_case_record_nearby", "category_code", "cell", "created_at"),
         # open cases per area, state and deadline: the cockpit's and the desk's reads on a large county
         Index(
             "ix_case_record_open",
@@ -55,6 +56,8 @@ class Case(TimestampMixin, Base):
     source: Mapped[str] = mapped_column(String(16))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
+    cell: Mapped[int | None] = mapped_column(BigInteger)
+    """Spatial key of the point (:func:`gridgov.case.geocell.cell_of`): the duplicate check reads only nearby cells."""
     address: Mapped[str | None] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(400))
     """Materialised path of the deepest area holding the point: scope checks use it."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from gridgov.case.geocell import cells_around
 from gridgov.case.models import Case, CaseAttachment, CaseCategory, CaseEvent, Holiday
 from gridgov.org.models import GridAssignment, OrgNode, RoleAssignment, Unit, UnitMembership
 from gridgov.org.repository import under
@@ -22,18 +24,21 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 12_742_000 * math.asin(math.sqrt(a))
 
 
+@dataclass(frozen=True)
+class Nearby:
+    """An open case close to a new report: what the duplicate flag needs, not the whole row."""
+
+    id: int
+    number: str
+
+
 # Hot statements of case intake, built once: building a statement costs more than running it.
 _CLOSED = ["closed", "merged", "cancelled"]
-_NEARBY_OPEN = (
-    select(Case)
-    .where(
-        Case.category_code == bindparam("category"),
-        Case.state.not_in(_CLOSED),
-        Case.created_at >= bindparam("since"),
-        Case.lon.between(bindparam("lon_min"), bindparam("lon_max")),
-        Case.lat.between(bindparam("lat_min"), bindparam("lat_max")),
-    )
-    .limit(50)
+_NEARBY_OPEN = select(Case.id, Case.number, Case.lon, Case.lat).where(
+    Case.category_code == bindparam("category"),
+    Case.cell.in_(bindparam("cells", expanding=True)),
+    Case.created_at >= bindparam("since"),
+    Case.state.not_in(_CLOSED),
 )
 _ROLE_HOLDERS = (
     select(RoleAssignment.person_id)
@@ -120,15 +125,20 @@ class CaseRepository:
     def holidays(self) -> list[tuple[date, bool]]:
         return [(d, w) for d, w in self.session.execute(select(Holiday.day, Holiday.is_workday))]
 
-    def next_case_id(self) -> int:
+    def next_case_id(self, *, same_transaction: bool = False) -> int:
         """The id the next case will get, known before the insert so that its number can be too.
         PostgreSQL draws from the sequence; on SQLite the caller holds the write lock (every write
-        transaction begins IMMEDIATE), so the maximum cannot move under it."""
+        transaction begins IMMEDIATE), so the maximum cannot move under it. ``same_transaction``: the
+        session has run one transaction only (the batch writer's), so the last id it gave still holds and
+        the maximum need not be read again."""
         if self.session.get_bind().dialect.name == "postgresql":
             return int(self.session.execute(_NEXT_CASE_ID).scalar_one())
         # cases added to this session but not yet flushed are not in max(id): count them too
-        given = int(self.session.info.get("last_case_id", 0))
-        chosen = max(int(self.session.scalar(_MAX_CASE_ID) or 0), given) + 1
+        given = self.session.info.get("last_case_id")
+        if same_transaction and given is not None:
+            chosen = int(given) + 1
+        else:
+            chosen = max(int(self.session.scalar(_MAX_CASE_ID) or 0), int(given or 0)) + 1
         self.session.info["last_case_id"] = chosen
         return chosen
 
@@ -136,24 +146,17 @@ class CaseRepository:
         case = self.session.get(Case, case_id)
         return None if case is None else case.number
 
-    def nearby_open(self, category: str, lon: float, lat: float, metres: float, since: datetime) -> Case | None:
-        """The nearest open case of this category within ``metres`` reported since ``since``."""
-        dlat = metres / 111_320
-        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-        params = {
-            "category": category,
-            "since": since,
-            "lon_min": lon - dlon,
-            "lon_max": lon + dlon,
-            "lat_min": lat - dlat,
-            "lat_max": lat + dlat,
-        }
-        best: tuple[float, Case] | None = None
-        for case in self.session.scalars(_NEARBY_OPEN, params):
-            distance = _metres(lon, lat, case.lon, case.lat)
+    def nearby_open(self, category: str, lon: float, lat: float, metres: float, since: datetime) -> Nearby | None:
+        """The nearest open case of this category within ``metres`` reported since ``since``: read from
+        the cells around the point (index on category, cell, created_at), so the cost does not grow with
+        the county's case count."""
+        params = {"category": category, "cells": cells_around(lon, lat, metres), "since": since}
+        best: tuple[float, int, str] | None = None
+        for case_id, number, case_lon, case_lat in self.session.execute(_NEARBY_OPEN, params):
+            distance = _metres(lon, lat, case_lon, case_lat)
             if distance <= metres and (best is None or distance < best[0]):
-                best = (distance, case)
-        return None if best is None else best[1]
+                best = (distance, case_id, number)
+        return None if best is None else Nearby(best[1], best[2])
 
     def events(self, case_id: int) -> list[CaseEvent]:
         return list(self.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))

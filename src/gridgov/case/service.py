@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 from gridgov.case.attachments import store
 from gridgov.case.calendar import TimeUnit, WorkCalendar
 from gridgov.case.catalogue import ROUTING, load_calendar, load_taxonomy
+from gridgov.case.geocell import cell_of
 from gridgov.case.models import Case, CaseAttachment, CaseEvent
 from gridgov.case.repository import CaseRepository
-from gridgov.case.routing import Place, Route, escalate, route
+from gridgov.case.routing import Place, Route, RoutingRules, escalate, route
 from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseRead, CaseReport
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier
 from gridgov.case.urgency import urgency
@@ -40,11 +42,32 @@ VERIFIER_ACTIONS = {Action.verify_pass, Action.verify_fail}
 EXTENSION_ANSWERS = {Action.approve_extension, Action.refuse_extension}
 
 
+@dataclass
+class IntakeMemo:
+    """Reads of case intake that cannot change inside one writer transaction (the batch is one
+    transaction, and on SQLite it holds the write lock): made once per batch instead of once per report."""
+
+    versions: tuple[tuple[int, str | None], tuple[int, int, int]] | None = None
+    routing: RoutingRules | None = None
+    units: dict[str, Unit | None] = field(default_factory=dict)
+    holders: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+
+def intake_memo(session: Session) -> IntakeMemo:
+    """The memo of this session's transaction. Only for a session that runs one transaction and only
+    reports (the batch writer's): elsewhere a taxonomy edit in the same session would go unseen."""
+    memo = session.info.get("case.intake")
+    if not isinstance(memo, IntakeMemo):
+        memo = session.info["case.intake"] = IntakeMemo()
+    return memo
+
+
 class CaseService:
     def __init__(
         self,
         session: Session,
         *,
+        memo: IntakeMemo | None = None,
         calendar: WorkCalendar | None = None,
         clock: Callable[[], datetime] = utcnow,
         notifier: Notifier | None = None,
@@ -65,6 +88,7 @@ class CaseService:
         self._numbers: dict[int, str] = {}
         """Numbers of cases this service already holds (the identity map forgets unreferenced rows)."""
         self._units: dict[int, Unit] = {}
+        self.memo = memo
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -75,7 +99,33 @@ class CaseService:
 
     @cached_property
     def _versions(self) -> tuple[tuple[int, str | None], tuple[int, int, int]]:
-        return self.repo.config_versions()
+        if self.memo is None:
+            return self.repo.config_versions()
+        if self.memo.versions is None:
+            self.memo.versions = self.repo.config_versions()
+        return self.memo.versions
+
+    def _routing(self) -> RoutingRules:
+        if self.memo is None:
+            return load_document(self.session, ROUTING)
+        if self.memo.routing is None:
+            self.memo.routing = load_document(self.session, ROUTING)
+        return self.memo.routing
+
+    def _unit_by_code(self, code: str) -> Unit | None:
+        if self.memo is None:
+            return self.repo.unit_by_code(code)
+        if code not in self.memo.units:
+            self.memo.units[code] = self.repo.unit_by_code(code)
+        return self.memo.units[code]
+
+    def _dispatchers(self, tier: Tier, node_code: str) -> list[int]:
+        if self.memo is None:
+            return self.repo.role_holders(DISPATCHER_ROLES[tier], node_code)
+        key = (tier.value, node_code)
+        if key not in self.memo.holders:
+            self.memo.holders[key] = self.repo.role_holders(DISPATCHER_ROLES[tier], node_code)
+        return self.memo.holders[key]
 
     def calendar_gaps(self) -> list[int]:
         """This year and next that neither the package nor a loaded table covers (pages warn)."""
@@ -226,9 +276,9 @@ class CaseService:
                 village=location.village.code if location.village else None,
             )
             severity = data.severity or category.severity
-            target = route(category, place, severity, load_document(self.session, ROUTING).rules)
+            target = route(category, place, severity, self._routing().rules)
             now = self.clock()
-            unit = self.repo.unit_by_code(target.unit_code) if target.unit_code else None
+            unit = self._unit_by_code(target.unit_code) if target.unit_code else None
             duplicate = self.repo.nearby_open(
                 category.code, data.lon, data.lat, self.duplicate_metres, now - self.duplicate_window
             )
@@ -236,8 +286,8 @@ class CaseService:
                 self._numbers[duplicate.id] = duplicate.number
             if unit is not None:
                 self._units[unit.id] = unit
-            dispatchers = self.repo.role_holders(DISPATCHER_ROLES[target.tier], target.node_code)
-            case_id = self.repo.next_case_id()
+            dispatchers = self._dispatchers(target.tier, target.node_code)
+            case_id = self.repo.next_case_id(same_transaction=self.memo is not None)
         case = Case(
             id=case_id,
             created_at=now,
@@ -250,6 +300,7 @@ class CaseService:
             source=source,
             lon=data.lon,
             lat=data.lat,
+            cell=cell_of(data.lon, data.lat),
             address=data.address,
             path=location.path,
             township_code=place.township,
