@@ -27,3 +27,17 @@ class RateSettings(BaseModel):
 
 
 RATES = DocumentKind("water.rates", RateSettings, "gridgov.water", "data/rates.yaml")
+
+
+class FollowUpSettings(BaseModel):
+    """``water.follow_up``: which cases the water module opens on the core case engine, and when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    category: str = Field(default="0901", pattern=r"^\d{4}$", description="案件小类 (取水异常)")
+    below_days: int = Field(default=30, ge=1, le=366, description="三率低于目标的统计天数")
+    renew_days: int = Field(default=60, ge=1, le=366, description="许可证到期前N天提醒换证")
+
+
+FOLLOW_UP = DocumentKind("water.follow_up", FollowUpSettings, "gridgov.water", "data/follow_up.yaml")

@@ -3,13 +3,23 @@ the meters' three rates (三率) and their indicators, and the SL 651-2014 telem
 
 from __future__ import annotations
 
-from gridgov.module import Migrations, Module, NavEntry
-from gridgov.water import api, cli, pages
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from gridgov.module import Migrations, Module, NavEntry, Service
+from gridgov.water import api, cli, pages, tasks
 from gridgov.water.demo import demo
-from gridgov.water.documents import RATES
+from gridgov.water.documents import FOLLOW_UP, RATES
 from gridgov.water.indicators import PROVIDER
 from gridgov.water.panel import PANEL
 from gridgov.water.sl651_ingest import receivers
+
+
+def services(app: FastAPI) -> Sequence[Service]:
+    """The SL 651 receiver (when its port is set) and the hourly follow-up pass."""
+    return [*receivers(app), *tasks.jobs(app)]
+
 
 module = Module(
     name="water",
@@ -20,10 +30,10 @@ module = Module(
     nav=(NavEntry("/water", "nav.water", order=75),),
     models=("gridgov.water.models",),
     migrations=Migrations("gridgov.water.migrations"),
-    documents=(RATES,),
+    documents=(RATES, FOLLOW_UP),
     translations="gridgov.water.i18n",
     templates="gridgov.water",
-    jobs=receivers,
+    jobs=services,
     cli=cli.register,
     demo=demo,
     indicators=(PROVIDER,),

@@ -1,0 +1,150 @@
+"""The water module's follow-up job (跟进): cases on the core case engine for intake users whose three rates stayed
+under the target over the last ``below_days`` days (one while such a case is open), and a renewal reminder for
+each permit ``renew_days`` before it expires (once per permit). Category and days are ``water.follow_up``.
+
+Safe with several processes: each pass runs in one transaction that first takes the write lock (SQLite
+``BEGIN IMMEDIATE``; PostgreSQL a transaction advisory lock, a process that does not get it skips the pass), and
+a case's ``source`` (``water:r:<user id>``, ``water:p:<permit id>``: the core keeps sources to 16
+characters) says whether it was opened already."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from gridgov.case.calendar import WorkCalendar
+from gridgov.case.models import Case
+from gridgov.case.schemas import CaseReport
+from gridgov.case.service import CaseService
+from gridgov.configdata.service import load_document
+from gridgov.db import Database
+from gridgov.kit.actor import Actor, set_actor
+from gridgov.kit.periodic import Periodic
+from gridgov.kit.principal import system_principal
+from gridgov.org.repository import OrgRepository
+from gridgov.water.documents import FOLLOW_UP, RATES
+from gridgov.water.models import IntakePoint, IntakeUser, Permit
+from gridgov.water.rates import Rates, meter_rates
+from gridgov.water.repository import WaterRepository
+
+LOCK = 0x57A7E6
+"""PostgreSQL advisory lock key of the follow-up pass."""
+CLOSED = ("closed", "verified", "cancelled", "merged")
+SYSTEM = Actor(None, "system:water")
+
+
+def _open_sources(session: Session, prefix: str, *, any_state: bool) -> set[str]:
+    statement = select(Case.source).where(Case.source.startswith(prefix, autoescape=True))
+    if not any_state:
+        statement = statement.where(Case.state.not_in(CLOSED))
+    return set(session.scalars(statement))
+
+
+def below_target(session: Session, now: datetime, days: int) -> list[tuple[IntakeUser, Rates]]:
+    """Users with meters whose summed parts over ``[now - days, now)`` are under the target."""
+    settings = load_document(session, RATES)
+    repo = WaterRepository(session)
+    users = repo.users()
+    streams = repo.meter_streams([u.id for u in users])
+    start = now - timedelta(days=days)
+    readings = repo.readings([s for ids in streams.values() for s in ids], start, now)
+    found = []
+    for user in users:
+        if not streams[user.id]:
+            continue
+        total = Rates()
+        for stream in streams[user.id]:
+            total = total + meter_rates(readings[stream], start, now, settings.rules())
+        if total.below(settings.target):
+            found.append((user, total))
+    return found
+
+
+def _where(session: Session, user_ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+    rows = session.execute(select(IntakePoint.user_id, IntakePoint.lon, IntakePoint.lat).order_by(IntakePoint.id))
+    found: dict[int, tuple[float, float]] = {}
+    for user_id, lon, lat in rows:
+        if user_id in user_ids:
+            found.setdefault(user_id, (lon, lat))
+    return found
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{100 * n / d:.1f}%" if d else "—"
+
+
+def follow_up(session: Session, cases: CaseService, now: datetime) -> int:
+    """One pass in ``session`` (whose transaction holds the write lock): the cases it opened."""
+    settings = load_document(session, FOLLOW_UP)
+    root = OrgRepository(session).root()
+    system = system_principal("水资源监管", root.path if root else "/")
+    opened = 0
+    below = below_target(session, now, settings.below_days)
+    open_rates = _open_sources(session, "water:r:", any_state=False)
+    soon = list(
+        session.scalars(
+            select(Permit).where(
+                Permit.status == "valid",
+                Permit.valid_to >= now.date(),
+                Permit.valid_to <= (now + timedelta(days=settings.renew_days)).date(),
+            )
+        )
+    )
+    reminded = _open_sources(session, "water:p:", any_state=True)
+    users = {u.id: u for u in session.scalars(select(IntakeUser))}
+    where = _where(session, [u.id for u, _ in below] + [p.user_id for p in soon])
+    for user, rates in below:
+        source = f"water:r:{user.id}"
+        if source in open_rates or user.id not in where:
+            continue
+        description = (
+            f"{user.name}({user.credit_code})近{settings.below_days}天在线计量三率低于目标：及时率"
+            f"{_pct(rates.timely, rates.expected)}，完整率{_pct(rates.complete, rates.expected)}，准确率"
+            f"{_pct(rates.valid, rates.received)}。请核实计量设施与传输并整改。"
+        )
+        lon, lat = where[user.id]
+        cases.report(
+            system, CaseReport(category=settings.category, description=description, lon=lon, lat=lat), source=source
+        )
+        opened += 1
+    for permit in soon:
+        source = f"water:p:{permit.id}"
+        owner = users.get(permit.user_id)
+        if source in reminded or owner is None or owner.id not in where:
+            continue
+        description = (
+            f"取水许可证{permit.number}（{owner.name}）将于{permit.valid_to.isoformat()}到期，"
+            f"请提醒取水户在到期前办理延续（换证）手续。"
+        )
+        lon, lat = where[owner.id]
+        cases.report(
+            system, CaseReport(category=settings.category, description=description, lon=lon, lat=lat), source=source
+        )
+        opened += 1
+    session.flush()
+    return opened
+
+
+def run_pass(database: Database, now: datetime, calendar: WorkCalendar | None = None) -> int:
+    """One follow-up pass in its own transaction; 0 when another process holds the pass (PostgreSQL)."""
+    with database.sessions() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        elif not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK}):
+            return 0
+        set_actor(session, SYSTEM)
+        opened = follow_up(session, CaseService(session, calendar=calendar, clock=lambda: now), now)
+        session.commit()
+        return opened
+
+
+def jobs(app: FastAPI) -> list[Periodic]:
+    """The hourly follow-up pass (off where the core's sweep is off, as in tests)."""
+    state = app.state
+    if state.settings.sweep_seconds <= 0:
+        return []
+    return [Periodic("water-follow-up", 3600, lambda: run_pass(state.db, state.clock(), state.calendar))]
