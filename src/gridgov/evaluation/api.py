@@ -206,4 +206,16 @@ def cockpit_payload(
         tiles.append(
             {"key": key, "label": t(key), "total": sum(parts.values()), "parts": [(t(p), n) for p, n in parts.items()]}
         )
-    return service.cockpit(user, area, chosen, indicator, majors, tiles, with_evaluation=with_evaluation)
+    payload = service.cockpit(user, area, chosen, indicator, majors, tiles, with_evaluation=with_evaluation)
+    return localised(payload, t)
+
+
+def localised(payload: dict[str, Any], t: Callable[..., str]) -> dict[str, Any]:
+    """The cockpit's labels in the reader's language: indicator names and the period (2026年11月 / 2026-11)."""
+    indicators = {}
+    for key, label in payload["indicators"].items():
+        translated = t(f"eval.indicator.{key}")
+        indicators[key] = label if translated == f"eval.indicator.{key}" else translated
+    year, _, month = str(payload["period"]).partition("-")
+    period_label = t("eval.month_label", year=year, month=int(month)) if month.isdigit() else payload["period_label"]
+    return payload | {"indicators": indicators, "period_label": period_label}

@@ -16,7 +16,8 @@
   var areaLayer = null;
   var trend = window.echarts ? echarts.init(document.getElementById("trend-chart")) : null;
   var majors = window.echarts ? echarts.init(document.getElementById("major-chart")) : null;
-  var LEVEL_NAMES = { township: "乡镇(街道)", village: "村(社区)", grid: "网格" };
+  var say = root.dataset;  // the page's language: labels come from the catalogue through data attributes
+  var LEVEL_NAMES = { township: say.levelTownship, village: say.levelVillage, grid: say.levelGrid };
   var PALETTE = ["#e8f1fa", "#c4dcf0", "#8dbbe0", "#4f93c9", "#2064a8", "#0b3d78"];
   // Chart tooltips drawn by ECharts itself (rich text), not as HTML: category names cannot become markup and
   // the tooltip needs no inline style attributes (the CSP allows none).
@@ -129,7 +130,9 @@
       body.appendChild(tr);
     });
     var note = document.getElementById("evaluation-note");
-    note.textContent = state.evaluated ? ("评价期间：" + state.period_label + "；计分方案：" + state.scheme + "；红旗/黄旗为月度赛马比拼结果") : "正在计算上月评价指标…";
+    note.textContent = state.evaluated
+      ? say.noteEvaluated.replace("{period}", state.period_label).replace("{scheme}", state.scheme)
+      : say.notePending;
   }
 
   function renderMap(fit) {
@@ -138,14 +141,14 @@
     areaLayer.eachLayer(function (layer) {
       var child = codes[layer.feature.properties.code];
       layer.setStyle({ fillColor: colour(value(child)), fillOpacity: 0.85, color: "#ffffff", weight: 1.2 });
-      layer.setTooltipContent(plain(layer.feature.properties.name + "：" + formatted(child)));
+      layer.setTooltipContent(plain(layer.feature.properties.name + say.colon + formatted(child)));
     });
     if (fit && areaLayer.getLayers().length) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
     var legend = document.getElementById("map-legend");
     legend.textContent = "";
-    legend.appendChild(document.createTextNode(state.indicators[state.indicator] + "：低"));
+    legend.appendChild(document.createTextNode(state.indicators[state.indicator] + say.colon + say.low));
     PALETTE.forEach(function (c) { var s = document.createElement("span"); s.className = "legend-swatch"; s.style.background = c; legend.appendChild(s); });
-    legend.appendChild(document.createTextNode("高"));
+    legend.appendChild(document.createTextNode(say.high));
   }
 
   function loadAreas() {
