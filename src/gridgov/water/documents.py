@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gridgov.configdata.service import DocumentKind
+from gridgov.water.billing import Tier
 from gridgov.water.rates import Rules
 
 
@@ -41,3 +44,33 @@ class FollowUpSettings(BaseModel):
 
 
 FOLLOW_UP = DocumentKind("water.follow_up", FollowUpSettings, "gridgov.water", "data/follow_up.yaml")
+
+
+class SurchargeTier(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    above: Decimal = Field(ge=0, le=10, description="超计划比例下限 (0.2 = 超20%)")
+    multiple: Decimal = Field(gt=0, le=100, description="加价倍数 (× 基本价)")
+
+
+class SurchargeSettings(BaseModel):
+    """``water.surcharge``: the base price and the over-plan surcharge tiers (超计划累进加价)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    price_per_m3: Decimal = Field(gt=0, le=1000, description="基本价 (元/m³)")
+    tiers: tuple[SurchargeTier, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SurchargeSettings:
+        starts = [t.above for t in self.tiers]
+        if starts[0] != 0 or starts != sorted(set(starts)):
+            raise ValueError("tiers: 第一档从0开始且逐档递增 (the first tier starts at 0, then strictly rising)")
+        return self
+
+    def billing_tiers(self) -> tuple[Tier, ...]:
+        return tuple(Tier(t.above, t.multiple) for t in self.tiers)
+
+
+SURCHARGE = DocumentKind("water.surcharge", SurchargeSettings, "gridgov.water", "data/surcharge.yaml")

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from gridgov.module import Migrations, Module, NavEntry, Service
 from gridgov.water import api, cli, pages, tasks
 from gridgov.water.demo import demo
-from gridgov.water.documents import FOLLOW_UP, RATES
+from gridgov.water.documents import FOLLOW_UP, RATES, SURCHARGE
 from gridgov.water.indicators import PROVIDER
 from gridgov.water.panel import PANEL
 from gridgov.water.sl651_ingest import receivers
@@ -30,7 +30,7 @@ module = Module(
     nav=(NavEntry("/water", "nav.water", order=75),),
     models=("gridgov.water.models",),
     migrations=Migrations("gridgov.water.migrations"),
-    documents=(RATES, FOLLOW_UP),
+    documents=(RATES, FOLLOW_UP, SURCHARGE),
     translations="gridgov.water.i18n",
     templates="gridgov.water",
     jobs=services,
