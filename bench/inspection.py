@@ -58,7 +58,9 @@ def roster_problem(posts: int, people: int, days: int, limit: float) -> Problem:
     )
 
 
-def run_roster(posts: int, people: int, days: int, limit: float) -> tuple[str, float, float | None, float | None, float | None, int]:
+def run_roster(
+    posts: int, people: int, days: int, limit: float
+) -> tuple[str, float, float | None, float | None, float | None, int]:
     problem = roster_problem(posts, people, days, limit)
     solution = solve(problem)
     broken = len(violations(problem, solution.assignments)) if solution.assignments else -1

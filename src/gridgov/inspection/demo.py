@@ -319,7 +319,7 @@ def build_inspection(session: Session, seed: int) -> InspectionSummary:
     checked, total, flagged, rectified = _checks(session, rng, town)
     posts, people = _posts(session, rng, town, county)
     month = utcnow().astimezone(ZONE).strftime("%Y-%m")
-    roster, solution = RosterService(session).generate(None, county.code, month, time_limit=15)
+    roster, solution = RosterService(session).generate(None, county.code, month, time_limit=5)
     session.flush()
     return InspectionSummary(
         town=town.name,

@@ -13,13 +13,16 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from ortools.sat.python import cp_model
 
 DAY_MINUTES = 1440
 COVERAGE, STAFF, REST, CONSECUTIVE, WEEKLY = "coverage", "staff", "min_rest", "max_consecutive", "max_week_hours"
+LARGE = 60_000
+"""Variables (roughly) above which a month is solved in chunks of posts."""
+CHUNK_POSTS = 1
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,50 @@ class _Model:
             model.minimize(sum(terms))
 
 
+def _greedy(problem: Problem, keys: Sequence[_Var]) -> set[_Var]:
+    """A roster built day by day, slot by slot, keeping every hard rule, that CP-SAT starts from (a hint): each
+    slot goes to the eligible person who did the same shift at the same post last, else to the least loaded.
+    Slots it cannot fill stay empty; the solver repairs the rest."""
+    rules = problem.rules
+    rest = round(rules.min_rest_hours * 60)
+    slots: dict[tuple[str, int, str, str], list[_Var]] = defaultdict(list)
+    for key in keys:
+        slots[(key.post, key.day_index, key.shift_code, key.role)].append(key)
+    last_end: dict[int, int] = {}
+    last_slot: dict[int, tuple[str, str]] = {}
+    run: dict[int, tuple[int, int]] = {}
+    load: dict[int, int] = defaultdict(int)
+    week_minutes: dict[tuple[int, int], int] = defaultdict(int)
+    week_of = {i: w for w, days in enumerate(_weeks(problem.days)) for i in days}
+    chosen: set[_Var] = set()
+    for d in range(len(problem.days)):
+        today = sorted(
+            ((post, shift) for post in problem.posts for shift in post.shifts), key=lambda ps: ps[1].start_minute
+        )
+        for post, shift in today:
+            for role, needed in shift.required.items():
+
+                def fits(k: _Var, d: int = d) -> bool:
+                    last_day, length = run.get(k.person, (-2, 0))
+                    days = length + 1 if last_day == d - 1 else 1 if last_day != d else rules.max_consecutive_days + 1
+                    return (
+                        k.start >= last_end.get(k.person, -(10**9)) + rest
+                        and days <= rules.max_consecutive_days
+                        and week_minutes[(k.person, week_of[d])] + k.shift.minutes <= rules.max_week_hours * 60
+                    )
+
+                candidates = [k for k in slots.get((post.code, d, shift.code, role), []) if fits(k)]
+                candidates.sort(key=lambda k: (last_slot.get(k.person) != (k.post, k.shift_code), load[k.person]))
+                for k in candidates[:needed]:
+                    chosen.add(k)
+                    last_day, length = run.get(k.person, (-2, 0))
+                    run[k.person] = (d, length + 1 if last_day == d - 1 else 1)
+                    last_end[k.person], last_slot[k.person] = k.end, (k.post, k.shift_code)
+                    load[k.person] += 1
+                    week_minutes[(k.person, week_of[d])] += k.shift.minutes
+    return chosen
+
+
 def _weeks(days: Sequence[date]) -> list[list[int]]:
     """Indexes of ``days`` grouped by ISO week (partial weeks at the month's ends included)."""
     grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -256,14 +303,65 @@ def _status(code: cp_model.CpSolverStatus) -> str:
     return names.get(code, "unknown")
 
 
-def solve(problem: Problem) -> Solution:
-    """The month's roster, or why there is none."""
+def solve(problem: Problem, chunk_posts: int = CHUNK_POSTS) -> Solution:
+    """The month's roster, or why there is none. A problem of more than ``LARGE`` variables is solved in chunks
+    of ``chunk_posts`` posts (each person serves only in the chunk of their first post), each within an equal
+    share of the time left (at least 2 s): every hard rule still holds; the bound is that of the decomposed
+    problem."""
     began = time.perf_counter()
     staffing = _staffing(problem)
     if staffing:
         return Solution("infeasible", seconds=time.perf_counter() - began, reasons=staffing)
+    size = sum(len(p.posts) for p in problem.people) * len(problem.days) * 3
+    if size <= LARGE or len(problem.posts) <= chunk_posts:
+        return _solve_whole(problem, began)
+    chunks = [problem.posts[i : i + chunk_posts] for i in range(0, len(problem.posts), chunk_posts)]
+    home = {post.code: n for n, chunk in enumerate(chunks) for post in chunk}
+    found: list[Assignment] = []
+    statuses, bounds = set(), []
+    for n, chunk in enumerate(chunks):
+        people = []
+        for person in problem.people:
+            posts = {c: r for c, r in person.posts.items() if c in home}
+            if posts and home[min(posts)] == n:
+                people.append(replace(person, posts={c: r for c, r in posts.items() if home[c] == n}))
+        left = problem.rules.time_limit_seconds - (time.perf_counter() - began)
+        rules = replace(problem.rules, time_limit_seconds=max(2.0, left / (len(chunks) - n)))
+        part = _solve_whole(replace(problem, posts=chunk, people=tuple(people), rules=rules), time.perf_counter())
+        if part.status not in ("optimal", "feasible"):
+            return Solution(part.status, seconds=time.perf_counter() - began, reasons=part.reasons)
+        statuses.add(part.status)
+        bounds.append(part.bound or 0.0)
+        found += part.assignments
+    found.sort(key=lambda a: (a.day, a.start, a.post, a.role, a.person_id))
+    status = "optimal" if statuses == {"optimal"} else "feasible"
+    return Solution(status, found, _objective(problem, found), max(bounds), time.perf_counter() - began)
+
+
+def _objective(problem: Problem, assignments: Sequence[Assignment]) -> float:
+    """The weighed soft rules of a roster, as the model prices them."""
+    rules = problem.rules
+    nights: dict[int, int] = defaultdict(int)
+    holidays: dict[int, int] = defaultdict(int)
+    loads: dict[int, int] = defaultdict(int)
+    night_shifts = {(p.code, s.code) for p in problem.posts for s in p.shifts if s.night}
+    for a in assignments:
+        nights[a.person_id] += (a.post, a.shift) in night_shifts
+        holidays[a.person_id] += a.day in problem.holidays
+        loads[a.person_id] += 1
+    return float(
+        rules.night_weight * max(nights.values(), default=0)
+        + rules.holiday_weight * max(holidays.values(), default=0)
+        + rules.load_weight * max(loads.values(), default=0)
+    )
+
+
+def _solve_whole(problem: Problem, began: float) -> Solution:
     built = _Model(problem, explain=False)
     built.build()
+    hinted = _greedy(problem, list(built.x))
+    for key, var in built.x.items():
+        built.model.add_hint(var, key in hinted)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = problem.rules.time_limit_seconds
     solver.parameters.num_workers = problem.rules.workers
