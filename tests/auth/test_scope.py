@@ -74,6 +74,18 @@ def _no_wanshi(response: Response) -> None:
     assert WANSHI not in response.text and "万市" not in response.text, response.text[:500]
 
 
+def _nothing_unread(w: World) -> None:
+    """万市's notices (its case's, its alert's) are not counted in 富春's badge."""
+    response = w.call("GET", "/api/v1/inbox/unread")
+    assert response.status_code == 200 and response.json() == {"unread": 0}, response.text
+
+
+def _marks_none_of_others(w: World) -> None:
+    """Marking ids read touches only one's own items: 万市's stay unread."""
+    response = w.call("POST", "/api/v1/inbox/read", json={"ids": list(range(1, 400))})
+    assert response.status_code == 200 and response.json()["marked"] == 0, response.text
+
+
 def _module_ranking(w: World, level: str) -> None:
     params = {"key": "warning.ack_in_time_rate", "level": level, "period": _this_month()}
     _no_wanshi(w.call("GET", "/api/v1/evaluation/module-indicators/ranking", params=params))
@@ -451,6 +463,8 @@ CHECKS: dict[tuple[str, str], list[Callable[[World], None]]] = {
         ),
     ],
     ("GET", "/api/v1/inbox"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/inbox"))],
+    ("GET", "/api/v1/inbox/unread"): [lambda w: _nothing_unread(w)],
+    ("POST", "/api/v1/inbox/read"): [lambda w: _marks_none_of_others(w)],
     ("GET", "/api/v1/evaluation/definitions"): [lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/definitions"))],
     ("GET", "/api/v1/evaluation/indicators"): [
         lambda w: _no_wanshi(w.call("GET", "/api/v1/evaluation/indicators", params={"period": _this_month()})),
