@@ -75,7 +75,7 @@ def coverage_db(places: int, seed: int = 7) -> tuple[Session, Path]:
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
     townships = [f"330111{t:03d}" for t in range(1, 25)]
-    rows = []
+    rows: list[dict[str, object]] = []
     for i in range(places):
         township = townships[i % len(townships)]
         village = f"{township}{int(rng.integers(1, 16)):03d}"
