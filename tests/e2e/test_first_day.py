@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from tests.e2e.test_cases import point_in_own_grid, report_through_api
 from tests.e2e.test_shell import PASSWORD
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 ROLES = {
     # user: (landing, nav it must offer, nav it must not offer)
     "admin": ("/cockpit", {"/cockpit", "/cases", "/org", "/inbox"}, {"/my"}),
@@ -33,6 +33,14 @@ def sign_in(page: Page, username: str) -> None:
 
 def nav_paths(page: Page) -> list[str]:
     return list(page.locator('[data-testid="nav"] a').evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+
+
+def _collect_errors(errors: list[str]) -> Callable[[ConsoleMessage], None]:
+    def collect(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    return collect
 
 
 def test_each_role_lands_on_its_work_and_every_nav_entry_opens(
@@ -100,7 +108,7 @@ def test_phone_pages_do_not_scroll_sideways_and_nav_hides_behind_menu(
         context.add_cookies([{"name": "gridgov_lang", "value": locale, "url": app_url}])
         page = context.new_page()
         errors: list[str] = []
-        page.on("console", lambda message, seen=errors: seen.append(message.text) if message.type == "error" else None)
+        page.on("console", _collect_errors(errors))
         sign_in(page, user)
         nav = page.get_by_test_id("nav")
         expect(nav).to_be_hidden()
