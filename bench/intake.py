@@ -113,7 +113,7 @@ def main() -> None:
             cpu = statistics.median(c for c, _w in rounds)
             wall = statistics.median(w for _c, w in rounds)
             print(f"  {loaded or size:>9,} cases: CPU {cpu * 1000:6.3f} ms per case, wall {wall * 1000:6.3f} ms "
-                  f"({1 / wall:,.0f} cases/s); medians of CPU " + ", ".join(f"{c * 1000:.3f}" for c, _w in rounds)
+                  f"({1 / wall:,.0f} cases/s); CPU per round " + ", ".join(f"{c * 1000:.3f}" for c, _w in rounds)
                   + (f"; bulk load {load_s:.1f} s" if load_s else ""))  # fmt: skip
         writer.stop()
 
