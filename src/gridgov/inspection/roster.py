@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 DAY_MINUTES = 1440
 COVERAGE, STAFF, REST, CONSECUTIVE, WEEKLY = "coverage", "staff", "min_rest", "max_consecutive", "max_week_hours"
-LARGE = 60_000
+LARGE = 20_000
 """Variables (roughly) above which a month is solved in chunks of posts."""
 CHUNK_POSTS = 1
 
