@@ -27,6 +27,7 @@ from gridgov.geo.service import geo_service
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import to_local, utcnow
 from gridgov.notify.service import Notice, Notifier
+from gridgov.org.duty import COUNTY_DUTY_DESK, TOWNSHIP_PLATFORM, on_duty
 from gridgov.org.enums import Role
 from gridgov.org.models import Unit
 
@@ -37,6 +38,8 @@ DISPATCHER_ROLES = {
     Tier.township: [Role.township_operator.value],
     Tier.county: [Role.county_dispatcher.value],
 }
+DUTY_POSTS = {Tier.township: TOWNSHIP_PLATFORM, Tier.county: COUNTY_DUTY_DESK}
+"""Whose person on duty an escalated case reaches at each tier (``gridgov.org.duty``; none without a roster)."""
 HANDLER_ACTIONS = {Action.accept, Action.give_back, Action.feedback, Action.request_extension}
 VERIFIER_ACTIONS = {Action.verify_pass, Action.verify_fail}
 EXTENSION_ANSWERS = {Action.approve_extension, Action.refuse_extension}
@@ -495,6 +498,10 @@ class CaseService:
                 Notice("supervision", f"督办：案件 {case.number} 超期，已升级", link=self._link(case), case_id=case.id),
             )
             self._notify_dispatchers(case, category, "escalation", f"升级案件 {case.number}：{category.name}")
+            on_duty_now = on_duty(self.session, now, area=self._owner_path(case), kind=DUTY_POSTS[higher.tier])
+            title = f"升级案件 {case.number}：{category.name}"
+            notice = Notice("escalation", title, link=self._link(case), case_id=case.id)
+            self._notify([d.person_id for d in on_duty_now], notice)
             outcome = f"escalated to {higher.tier.value}"
         self.session.add(
             CaseEvent(
