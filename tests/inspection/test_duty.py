@@ -3,22 +3,25 @@ and a red geo-hazard warning reaches the person on duty in the village duty room
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
-from gridgov.inspection.models import DutyAssignment
+from gridgov.inspection.models import DutyAssignment, DutyPost, DutyRoster
 from gridgov.inspection.rosters import RosterService
-from gridgov.notify.models import Alert
+from gridgov.kit.principal import system_principal
+from gridgov.notify.models import Alert, InboxItem
 from gridgov.notify.service import Alerting
-from gridgov.org.duty import VILLAGE_DUTY_ROOM, on_duty
+from gridgov.org.duty import TOWNSHIP_PLATFORM, VILLAGE_DUTY_ROOM, on_duty
 from gridgov.org.enums import Role
 from gridgov.warning.response import DUTY, WarningResponse
 from gridgov.warning.service import WarningService
-from tests.factories import COUNTY, FUCHUN, WANSHI, bearer, build_county, create_account, user
+from tests.factories import COUNTY, FUCHUN, WANSHI, bearer, build_county, create_account, create_person, user
 from tests.inspection.factories import VILLAGE, duty_room
 from tests.warning.factories import create_zone
 
@@ -101,3 +104,36 @@ def test_swap_check_in_and_calendar_feed(client: TestClient, session: Session) -
         f"/api/v1/rosters/assignments/{first.id}/check-in", json={"lon": 119.92, "lat": 30.02}, headers=own
     )
     assert late.status_code in (403, 422)
+
+
+def test_an_escalated_case_reaches_the_township_platform_on_duty(app: FastAPI, session: Session) -> None:
+    """(``app``: the application registers the module's duty provider at activation.)"""
+    county = build_county(session)
+    platform = DutyPost(
+        code="FC-PT", name="富春综合信息指挥室", kind=TOWNSHIP_PLATFORM, path=county[FUCHUN].path, serves=[], shifts=[]
+    )
+    session.add(platform)
+    watcher = create_person(session, county, [(Role.grid_member, f"{VILLAGE}001")], name="平台值班员")
+    session.flush()
+    roster = DutyRoster(month=MONTH, path=county[FUCHUN].path, status="optimal", reasons=[])
+    session.add(roster)
+    session.flush()
+    session.add(
+        DutyAssignment(
+            roster_id=roster.id,
+            post_id=platform.id,
+            person_id=watcher.id,
+            day=NOW.date(),
+            shift_code="day",
+            role="member",
+            starts_at=NOW - timedelta(hours=2),
+            ends_at=NOW + timedelta(hours=6),
+        )
+    )
+    cases = CaseService(session, clock=lambda: NOW)
+    reporter = system_principal("测试", f"{COUNTY}/")
+    case = cases.report(reporter, CaseReport(category="0301", description="一般消防隐患", lon=119.92, lat=30.02))
+    session.flush()
+    assert cases.escalate_overdue(case, NOW) == "escalated to township"
+    inbox = session.scalars(select(InboxItem).where(InboxItem.person_id == watcher.id)).all()
+    assert any(item.kind == "escalation" for item in inbox)
