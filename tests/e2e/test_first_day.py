@@ -126,3 +126,29 @@ def test_phone_pages_do_not_scroll_sideways_and_nav_hides_behind_menu(
             assert width[0] <= width[1], f"{path} is {width[0]} px wide in a {width[1]} px phone ({user}, {locale})"
         assert not errors, f"console errors for {user}: {errors}"
         context.close()
+
+
+CJK_OUTSIDE_DATA = r"""() => {
+  const found = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim(), el = node.parentElement;
+    if (!text || !/[\u4e00-\u9fff]/.test(text)) continue;
+    if (el.closest('[translate="no"], script, style, option, optgroup, .leaflet-container')) continue;
+    if (!el.getClientRects().length) continue;
+    found.push(text.slice(0, 40));
+  }
+  return found;
+}"""
+"""Visible text in Chinese outside data marked translate="no" (place, person, category and unit names)."""
+
+
+def test_english_pages_show_no_chinese_labels(browser: Browser, app_url: str) -> None:
+    for user, paths in (("grid", ("/my", "/inbox", "/cases", "/report")), ("fuchun", ("/cases", "/inbox"))):
+        context = browser.new_context(base_url=app_url)
+        context.add_cookies([{"name": "gridgov_lang", "value": "en", "url": app_url}])
+        page = context.new_page()
+        sign_in(page, user)
+        for path in paths:
+            page.goto(path)
+            assert page.evaluate(CJK_OUTSIDE_DATA) == [], f"Chinese labels on the English {path} ({user})"
+        context.close()
