@@ -53,7 +53,8 @@ async def report(data: CaseReport, request: Request, user: WritingUser, response
 
     def write(session: Session) -> CaseRead:
         cases = _service(request, session, intake_memo(session))  # one writer transaction: reads shared
-        return cases.read(user, cases.report(user, data, source="api"))
+        source = "app" if user.csrf_token else "api"  # a browser session (the phone page) or an API client
+        return cases.read(user, cases.report(user, data, source=source))
 
     writer: BatchWriter = request.app.state.writer
     created = await writer.run(write, request_actor(request, user))
