@@ -41,7 +41,8 @@ def resident(session: Session, county: County, name: str, village: str = CHENGXI
         name=name,
         roles=frozenset({Role.resident.value}),
         permissions=frozenset({"village:resident"}),
-        scope_paths=(county[village].path,),
+        scope_paths=(),
+        home_paths=(county[village].path,),
     )
 
 

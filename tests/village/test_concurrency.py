@@ -38,7 +38,7 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
             )
             people = [resident(session, county, f"抢{i}") for i in range(CLIENTS)]
             services = ResidentServices(session)
-            services.earn(people[0].person, people[0].scope_paths[0], 1000, "志愿服务")
+            services.earn(people[0].person, people[0].home_paths[0], 1000, "志愿服务")
             session.commit()
             yield engine, {"activity": activity.id, "point": point.id, "people": people}
 

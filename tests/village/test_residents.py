@@ -63,7 +63,7 @@ def test_the_ledger_never_goes_negative(vsession: Session) -> None:
     county = build_county(vsession)
     person = resident(vsession, county, "积分居民")
     services = ResidentServices(vsession)
-    services.earn(person.person, person.scope_paths[0], 250, "志愿服务")
+    services.earn(person.person, person.home_paths[0], 250, "志愿服务")
     entry = services.redeem(person, "rice-5kg")
     assert (entry.delta, entry.balance_after) == (-200, 50)
     with pytest.raises(Conflict):

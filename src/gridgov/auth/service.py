@@ -22,6 +22,7 @@ from gridgov.errors import Conflict, InvalidInput, LoginFailed, NotFound, TooMan
 from gridgov.kit.actor import Actor, set_actor
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
+from gridgov.org.enums import MEMBER_ROLES
 from gridgov.org.models import Person
 
 BAD_LOGIN = "用户名或密码错误 (wrong username or password)"
@@ -51,10 +52,14 @@ def remaining_wait(failures: int, last: datetime | None, now: datetime, *, free:
 def principal_for(account: Account, csrf_token: str | None = None) -> Principal:
     person: Person = account.person
     roles = frozenset(r.role for r in person.roles)
-    # the scope: subtrees of the nodes roles are held at, plus the grids the person serves
-    paths = sorted({r.node.path for r in person.roles} | {g.node.path for g in person.grids})
+    # the scope: subtrees of the nodes staff roles are held at, plus the grids the person serves; a member role
+    # (resident, enterprise) only says where the person belongs
+    paths = sorted(
+        {r.node.path for r in person.roles if r.role not in MEMBER_ROLES} | {g.node.path for g in person.grids}
+    )
     # a subtree inside another adds nothing
     roots = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    homes = tuple(sorted({r.node.path for r in person.roles if r.role in MEMBER_ROLES}))
     return Principal(
         account_id=account.id,
         person_id=person.id,
@@ -65,6 +70,7 @@ def principal_for(account: Account, csrf_token: str | None = None) -> Principal:
         scope_paths=roots,
         unit_ids=frozenset(m.unit_id for m in person.memberships),
         csrf_token=csrf_token,
+        home_paths=homes,
     )
 
 

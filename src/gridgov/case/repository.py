@@ -78,10 +78,13 @@ class CaseRepository:
     def by_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).one_or_none()
 
-    def visible(self, scope: Sequence[str], unit_ids: Sequence[int]) -> Select[Case]:
+    def visible(self, scope: Sequence[str], unit_ids: Sequence[int], reporter: int | None = None) -> Select[Case]:
+        """Cases in the area, sent to the units, or filed by the reporter (a resident follows their own)."""
         conditions = [under(scope, Case.path)]
         if unit_ids:
             conditions.append(Case.unit_id.in_(unit_ids))
+        if reporter is not None:
+            conditions.append(Case.reporter_person_id == reporter)
         return select(Case).where(or_(*conditions))
 
     def page(self, stmt: Select[Case], *, limit: int, offset: int) -> tuple[list[Case], int]:

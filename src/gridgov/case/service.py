@@ -157,7 +157,11 @@ class CaseService:
     # reading -----------------------------------------------------------------------------------
     def get(self, principal: Principal, number: str) -> Case:
         case = self.repo.by_number(number)
-        if case is None or not (principal.covers(case.path) or case.unit_id in principal.unit_ids):
+        if case is None or not (
+            principal.covers(case.path)
+            or case.unit_id in principal.unit_ids
+            or (case.reporter_person_id is not None and case.reporter_person_id == principal.person_id)
+        ):
             raise NotFound(NOT_VISIBLE)
         return case
 
@@ -254,7 +258,7 @@ class CaseService:
         offset: int = 0,
     ) -> tuple[list[CaseRead], int]:
         """Cases in the principal's area (or sent to their units), newest first, with their colours."""
-        stmt = self.repo.visible(principal.scope_paths, list(principal.unit_ids))
+        stmt = self.repo.visible(principal.scope_paths, list(principal.unit_ids), principal.person_id)
         if state:
             stmt = stmt.where(self.repo.state_is(state.value))
         if category:
@@ -270,7 +274,7 @@ class CaseService:
         not flushed, so that a batch of reports (the batch writer) flushes once."""
         with self.session.no_autoflush:  # reads only: nothing pending is needed (ids come from next_case_id)
             category = self.taxonomy.active(data.category)
-            location = geo_service.locate(self.session, data.lon, data.lat, principal.scope_paths)
+            location = geo_service.locate(self.session, data.lon, data.lat, principal.local_paths)
             if location.township is None:
                 raise InvalidInput("该点不在任何乡镇(街道)内 (point is in no township)", field="lon")
             place = Place(

@@ -21,6 +21,9 @@ class Principal:
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     csrf_token: str | None = None
     """Set for browser sessions, whose unsafe requests must echo it; None for bearer tokens."""
+    home_paths: tuple[str, ...] = ()
+    """Where a resident or an enterprise account belongs (the nodes its member roles are held at): a place for
+    its own records, never an area it may read (``scope_paths`` is that)."""
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -31,6 +34,15 @@ class Principal:
 
     def covers(self, path: str) -> bool:
         return any(path.startswith(root) for root in self.scope_paths)
+
+    @property
+    def local_paths(self) -> tuple[str, ...]:
+        """What "near me" means: staff their area, a resident or an enterprise account where it belongs. For
+        public things only (activities to book, a place to report a repair at), never for reading records."""
+        return self.scope_paths + self.home_paths
+
+    def near(self, path: str) -> bool:
+        return any(path.startswith(root) for root in self.local_paths)
 
     @property
     def person(self) -> int:

@@ -43,3 +43,8 @@ class Role(StrEnum):
     api_client = "api_client"
     sms_gateway = "sms_gateway"
     """The SMS gateway's account: posts the replies people send (短信回复), nothing else."""
+
+
+MEMBER_ROLES = frozenset({Role.resident, Role.enterprise, Role.sms_gateway})
+"""Roles held as a member of a place (a resident's village, an enterprise's township), not over it: their node
+says where the person belongs and grants no area scope (a resident does not read the village's cases)."""

@@ -304,7 +304,7 @@ def list_activities(session: SessionDep, user: CurrentUser) -> list[ActivityRead
     """Sessions from now on at the places of the caller's area (a resident: their village's)."""
     if not (user.can(RESIDENT) or user.can(READ)):
         user.require(RESIDENT)
-    return [_activity(a) for a in ResidentServices(session).repo.activities(user.scope_paths, utcnow())]
+    return [_activity(a) for a in ResidentServices(session).repo.activities(user.local_paths, utcnow())]
 
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED)
@@ -418,9 +418,9 @@ def meal_points(
         user.require(RESIDENT)
     services = ResidentServices(session)
     first = date.today()
-    roster = services.roster(user.scope_paths, first, days)
+    roster = services.roster(user.local_paths, first, days)
     found: list[MealPointRead] = []
-    for place in services.repo.places(MEAL_TYPES, user.scope_paths):
+    for place in services.repo.places(MEAL_TYPES, user.local_paths):
         shifts = {f"{d.isoformat()}/{s}": n for (p, d, s), n in roster.items() if p == place.id}
         found.append(
             MealPointRead(id=place.id, code=place.code, name=place.name, type_code=place.type_code, shifts=shifts)

@@ -22,7 +22,7 @@ from gridgov.village.api import ASSESS, MANAGE, READ, RESIDENT, period_of
 from gridgov.village.models import Indicator
 from gridgov.village.services_assessment import AssessmentService
 from gridgov.village.services_economy import EconomyService
-from gridgov.village.services_residents import MEAL_TYPES, ResidentServices
+from gridgov.village.services_residents import MEAL_TYPES, ResidentServices, home_path
 from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -95,15 +95,15 @@ def resident_page(
     held = {a.id: b.status for b, a in mine}
     first = date.today() + timedelta(days=1)
     context = {
-        "activities": services.repo.activities(user.scope_paths, utcnow()),
+        "activities": services.repo.activities(user.local_paths, utcnow()),
         "held": held,
         "bookings": mine,
         "balance": balance,
         "entries": entries[:10],
         "settings": services.settings(),
         "repairs": services.repairs(user),
-        "meal_points": services.repo.places(MEAL_TYPES, user.scope_paths),
-        "roster": services.roster(user.scope_paths, first, 3),
+        "meal_points": services.repo.places(MEAL_TYPES, user.local_paths),
+        "roster": services.roster(user.local_paths, first, 3),
         "days": [first + timedelta(days=d) for d in range(3)],
         "done": done,
     }
@@ -158,7 +158,7 @@ def repair_form(
 ) -> Response:
     """A repair at the resident's village (its centre: the page has no map)."""
     user.require(RESIDENT)
-    node = session.scalars(select(OrgNode).where(OrgNode.path == max(user.scope_paths, key=len))).first()
+    node = session.scalars(select(OrgNode).where(OrgNode.path == home_path(user))).first()
     if node is None or node.centroid_lon is None or node.centroid_lat is None:
         return _back("invalidinput")
     lon, lat = node.centroid_lon, node.centroid_lat

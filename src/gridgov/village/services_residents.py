@@ -34,9 +34,9 @@ MEAL_TYPES = ("canteen",)
 
 def home_path(principal: Principal) -> str:
     """Where a resident's records are kept for scope: the deepest node they hold a role at."""
-    if not principal.scope_paths:
+    if not principal.home_paths:
         raise Forbidden("没有所属村社 (no village or community)")
-    return max(principal.scope_paths, key=len)
+    return max(principal.home_paths, key=len)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class ResidentServices:
 
     def activity(self, principal: Principal, activity_id: int) -> Activity:
         activity = self.session.get(Activity, activity_id)
-        if activity is None or activity.cancelled or not principal.covers(activity.path):
+        if activity is None or activity.cancelled or not principal.near(activity.path):
             raise NotFound(f"没有该活动 (no activity {activity_id})")
         return activity
 
@@ -247,7 +247,7 @@ class ResidentServices:
         if slot not in {s.code for s in settings.meal_slots}:
             raise InvalidInput(f"没有该时段 (no slot {slot})", field="slot")
         place = self.session.get(Place, place_id)
-        if place is None or place.type_code not in MEAL_TYPES or not principal.covers(place.path):
+        if place is None or place.type_code not in MEAL_TYPES or not principal.near(place.path):
             raise NotFound(f"没有该助餐点 (no meal-assistance point {place_id})")
         for seat in range(1, settings.seats_per_shift + 1):
             shift = VolunteerShift(
