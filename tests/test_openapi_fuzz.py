@@ -191,7 +191,7 @@ def test_every_text_field_of_a_request_body_refuses_control_characters(
                     if answer.status_code != 422 or ("body", *field) not in locs:
                         accepted.append(f"{method.upper()} {path} {'.'.join(field)}: {answer.status_code} {locs}")
     assert checked > 20
-    assert accepted == []
+    assert accepted == [], "\n".join(accepted)
 
 
 def test_every_api_operation_declares_its_error_answers(fuzzed: tuple[FastAPI, dict[str, str]]) -> None:
@@ -216,4 +216,4 @@ def test_every_integer_parameter_fits_a_database_integer(fuzzed: tuple[FastAPI, 
         if _resolve(document, parameter["schema"]).get("type") == "integer"
         and _resolve(document, parameter["schema"]).get("maximum", 2**64) > MAX_INT
     ]
-    assert unbounded == []
+    assert unbounded == [], "\n".join(unbounded)

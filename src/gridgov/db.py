@@ -106,7 +106,7 @@ class WriteGate:
             if turn.is_set():  # handed over just as the wait ended
                 return
             self._queue.remove(turn)
-        raise TimeoutError(f"database is locked: no write turn within {self.timeout:.0f} s")
+        raise TimeoutError(f"database is locked: no write turn within {self.timeout:g} s")
 
     def release(self) -> None:
         with self._mutex:

@@ -27,6 +27,7 @@ from gridgov.configdata.service import DocumentKind
 from gridgov.evaluation.providers import IndicatorProvider
 from gridgov.evaluation.service import CockpitCounter
 from gridgov.kit.cli import Groups
+from gridgov.kit.principal import Principal
 from gridgov.org.duty import DutyProvider, set_providers
 from gridgov.registry.panels import EnterprisePanel as EnterprisePanel
 
@@ -44,6 +45,11 @@ class NavEntry:
     order: int = 100
     roles: frozenset[str] | None = None
     """Shown only to users holding one of these roles (besides ``permission``); None: any role."""
+
+    def shown_to(self, user: Principal) -> bool:
+        return (self.permission is None or user.can(self.permission)) and (
+            self.roles is None or not self.roles.isdisjoint(user.roles)
+        )
 
 
 @dataclass(frozen=True)

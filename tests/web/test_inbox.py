@@ -12,7 +12,7 @@ from gridgov.notify.models import InboxItem
 from gridgov.org.enums import Role
 from gridgov.org.models import Person
 from gridgov.web.pages import landing
-from tests.factories import COUNTY, FUCHUN, build_county, user
+from tests.factories import COUNTY, FUCHUN, WANSHI, build_county, user
 
 
 def _items(session: Session, person_id: int, kinds: list[str]) -> None:
@@ -57,4 +57,15 @@ def test_each_role_lands_on_its_work() -> None:
     assert landing(who("county_dispatcher")) == "/cockpit"
     assert landing(who("leader")) == "/cockpit"
     assert landing(who("grid_member", "township_operator")) == "/cases?state=reported"
-    assert landing(who("resident")) == "/inbox"
+    assert landing(who("resident")) == "/inbox"  # no module offers it a page
+
+
+def test_a_resident_and_an_enterprise_land_on_what_their_nav_offers(client: TestClient, session: Session) -> None:
+    county = build_county(session)
+    resident = user(session, county, "resident", Role.resident, "330111100001")
+    firm = user(session, county, "firm", Role.enterprise, WANSHI)
+    session.commit()
+    assert client.get("/", headers=resident, follow_redirects=False).headers["location"] == "/village/me"
+    assert client.get("/", headers=firm, follow_redirects=False).headers["location"] == "/enterprise-service"
+    nav = client.get("/village/me", headers=resident).text
+    assert 'href="/warnings"' not in nav and 'href="/water"' not in nav and 'href="/village"' not in nav

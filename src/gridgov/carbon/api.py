@@ -31,6 +31,7 @@ from gridgov.carbon.service import CarbonService, Result, industries, monthly, p
 from gridgov.carbon.transfer import MonthTransfer
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.evaluation.exports import download
+from gridgov.kit.bounds import Id
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 
@@ -63,7 +64,7 @@ def ranking(
 
 @router.get("/carbon/enterprises/{enterprise_id}", summary="One enterprise: indicators, band, model, months")
 def enterprise(
-    enterprise_id: int,
+    enterprise_id: Id,
     session: SessionDep,
     user: CurrentUser,
     year: Annotated[int | None, YEAR] = None,

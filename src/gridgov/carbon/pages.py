@@ -14,6 +14,7 @@ from gridgov.carbon.api import FACTORS, READ, YEAR, default_year
 from gridgov.carbon.calc import INDICATORS
 from gridgov.carbon.service import CarbonService, industries, monthly, pv_advice
 from gridgov.deps import PageUser, SessionDep
+from gridgov.kit.bounds import Id
 from gridgov.kit.time import utcnow
 from gridgov.web.templating import render
 
@@ -57,7 +58,7 @@ def carbon_page(
 
 @router.get("/carbon/enterprises/{enterprise_id}")
 def enterprise_page(
-    enterprise_id: int,
+    enterprise_id: Id,
     request: Request,
     session: SessionDep,
     user: PageUser,

@@ -32,6 +32,7 @@ from gridgov.enterprise_service.schemas import (
 from gridgov.enterprise_service.service import AppealFilter, AppealService
 from gridgov.errors import Forbidden, InvalidInput
 from gridgov.evaluation.exports import download
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, read_csv, read_xlsx
 from gridgov.kit.time import to_local, utcnow
@@ -58,9 +59,9 @@ def list_appeals(
     colour: Colour | None = None,
     open_only: bool = False,
     township: str | None = None,
-    enterprise_id: int | None = None,
+    enterprise_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> AppealPage:
     """Appeals in the caller's area (an enterprise account: its own), newest first."""
     service = AppealService(session)
@@ -79,13 +80,13 @@ def create_appeal(session: SessionDep, user: CurrentUser, body: AppealCreate) ->
 
 
 @router.get("/appeals/{appeal_id}")
-def get_appeal(session: SessionDep, user: CurrentUser, appeal_id: int) -> AppealRead:
+def get_appeal(session: SessionDep, user: CurrentUser, appeal_id: Id) -> AppealRead:
     service = AppealService(session)
     return service.read(service.get(reader(session, user), appeal_id), full=True)
 
 
 @router.post("/appeals/{appeal_id}/colour")
-def change_colour(session: SessionDep, user: CurrentUser, appeal_id: int, body: ColourChangeIn) -> AppealRead:
+def change_colour(session: SessionDep, user: CurrentUser, appeal_id: Id, body: ColourChangeIn) -> AppealRead:
     """Change an appeal's colour with a reason; the case moves to the new colour's level."""
     _staff(user, RECOLOUR)
     service = AppealService(session)
@@ -93,7 +94,7 @@ def change_colour(session: SessionDep, user: CurrentUser, appeal_id: int, body: 
 
 
 @router.post("/appeals/{appeal_id}/return-visit")
-def return_visit(session: SessionDep, user: CurrentUser, appeal_id: int, body: ReturnVisitIn) -> AppealRead:
+def return_visit(session: SessionDep, user: CurrentUser, appeal_id: Id, body: ReturnVisitIn) -> AppealRead:
     """回访: a satisfied answer closes the appeal; an unsatisfied one sends it back or reopens it."""
     _staff(user, RECORD)
     service = AppealService(session)
@@ -110,7 +111,7 @@ def record_visit(session: SessionDep, user: CurrentUser, body: VisitIn) -> Visit
 
 
 @router.get("/{enterprise_id}/visits")
-def list_visits(session: SessionDep, user: CurrentUser, enterprise_id: int) -> list[VisitRead]:
+def list_visits(session: SessionDep, user: CurrentUser, enterprise_id: Id) -> list[VisitRead]:
     rows = AppealService(session).visits(reader(session, user), enterprise_id)
     return [VisitRead.model_validate(v, from_attributes=True) for v in rows]
 
@@ -165,13 +166,13 @@ def weekly_report(session: SessionDep, user: CurrentUser, format: Literal["xlsx"
 
 
 @router.get("/projects/{project_id}")
-def get_project(session: SessionDep, user: CurrentUser, project_id: int) -> ProjectRead:
+def get_project(session: SessionDep, user: CurrentUser, project_id: Id) -> ProjectRead:
     who = reader(session, user)
     return project_read(ProjectService(session).view(who, project_id), AppealService(session), who)
 
 
 @router.post("/projects/{project_id}/stages")
-def update_stage(session: SessionDep, user: CurrentUser, project_id: int, body: StageUpdate) -> ProjectRead:
+def update_stage(session: SessionDep, user: CurrentUser, project_id: Id, body: StageUpdate) -> ProjectRead:
     """Set a stage's planned or actual date (and a note)."""
     _staff(user, MANAGE)
     who = reader(session, user)
@@ -179,7 +180,7 @@ def update_stage(session: SessionDep, user: CurrentUser, project_id: int, body: 
 
 
 @router.post("/projects/{project_id}/blockers", status_code=201)
-def raise_blocker(session: SessionDep, user: CurrentUser, project_id: int, body: BlockerIn) -> AppealRead:
+def raise_blocker(session: SessionDep, user: CurrentUser, project_id: Id, body: BlockerIn) -> AppealRead:
     """A blocker of the project (卡点) raised as an appeal of its enterprise, linked to the project."""
     _staff(user, RECORD)
     who = reader(session, user)

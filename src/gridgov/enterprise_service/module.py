@@ -5,7 +5,7 @@ evaluation of industrial enterprises with its A/B/C/D classes. Enterprises are t
 from __future__ import annotations
 
 from gridgov.enterprise_service import api, pages
-from gridgov.enterprise_service.access import GRANTS, PERMISSIONS, READ
+from gridgov.enterprise_service.access import GRANTS, OWN, PERMISSIONS, READ
 from gridgov.enterprise_service.demo import demo
 from gridgov.enterprise_service.documents import APPEALS, PER_MU, PROJECTS
 from gridgov.enterprise_service.panel import PANEL
@@ -17,7 +17,10 @@ module = Module(
     package="gridgov.enterprise_service",
     api=(api.router,),
     routers=(pages.router,),
-    nav=(NavEntry("/enterprise-service", "nav.enterprise_service", permission=READ, order=80),),
+    nav=(
+        NavEntry("/enterprise-service", "nav.enterprise_service", permission=READ, order=80),
+        NavEntry("/enterprise-service", "nav.enterprise_service_own", permission=OWN, order=15),
+    ),
     models=("gridgov.enterprise_service.models",),
     migrations=Migrations("gridgov.enterprise_service.migrations"),
     documents=(APPEALS, PROJECTS, PER_MU),

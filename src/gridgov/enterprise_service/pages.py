@@ -20,6 +20,7 @@ from gridgov.enterprise_service.rules import Colour
 from gridgov.enterprise_service.schemas import AppealCreate
 from gridgov.enterprise_service.service import AppealFilter, AppealService
 from gridgov.errors import AppError, Forbidden
+from gridgov.kit.bounds import Id
 from gridgov.kit.text import PlainLine, PlainText
 from gridgov.kit.time import to_local, utcnow
 from gridgov.registry.models import Enterprise
@@ -58,7 +59,7 @@ def desk(
 
 
 @router.get(ROOT + "/appeals/{appeal_id}")
-def appeal_page(request: Request, session: SessionDep, user: PageUser, appeal_id: int) -> Response:
+def appeal_page(request: Request, session: SessionDep, user: PageUser, appeal_id: Id) -> Response:
     service = AppealService(session)
     who = reader(session, user)
     appeal = service.read(service.get(who, appeal_id), full=True)
@@ -71,7 +72,7 @@ def appeal_page(request: Request, session: SessionDep, user: PageUser, appeal_id
     return render(request, "enterprise_service/appeal.html", context)
 
 
-def _back(appeal_id: int, error: AppError | None = None) -> Response:
+def _back(appeal_id: Id, error: AppError | None = None) -> Response:
     suffix = f"?error={error.message[:200]}" if error else ""
     return RedirectResponse(f"{ROOT}/appeals/{appeal_id}{suffix}", status_code=303)
 
@@ -80,7 +81,7 @@ def _back(appeal_id: int, error: AppError | None = None) -> Response:
 def recolour_form(
     session: SessionDep,
     user: PageUser,
-    appeal_id: int,
+    appeal_id: Id,
     colour: Annotated[str, Form()],
     reason: Annotated[PlainText, Form(max_length=1000)] = "",
 ) -> Response:
@@ -100,7 +101,7 @@ def recolour_form(
 def return_visit_form(
     session: SessionDep,
     user: PageUser,
-    appeal_id: int,
+    appeal_id: Id,
     satisfaction: Annotated[int, Form(ge=1, le=5)],
     notes: Annotated[PlainText, Form(max_length=2000)] = "",
 ) -> Response:
@@ -166,7 +167,7 @@ def projects_page(
 
 
 @router.get(ROOT + "/projects/{project_id}")
-def project_page(request: Request, session: SessionDep, user: PageUser, project_id: int) -> Response:
+def project_page(request: Request, session: SessionDep, user: PageUser, project_id: Id) -> Response:
     who = reader(session, user)
     service = ProjectService(session)
     view = service.view(who, project_id)

@@ -36,6 +36,7 @@ from gridgov.inspection.schemas import (
     SwapRead,
 )
 from gridgov.inspection.service import InspectionService
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.masking import mask_phone
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
@@ -91,7 +92,7 @@ def plans(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 def due(
     session: SessionDep,
     user: CurrentUser,
-    person_id: Annotated[int | None, Query(description="a grid member of your area; default: yourself")] = None,
+    person_id: Annotated[Id | None, Query(description="a grid member of your area; default: yourself")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DueRead]:
     """Places in the grid member's grids not checked this cycle, the longest unchecked first (待查清单)."""
@@ -134,7 +135,7 @@ def record_check(session: SessionDep, user: CurrentUser, data: CheckCreate) -> C
 
 
 @router.get("/inspections/places/{place_id}")
-def place_detail(session: SessionDep, user: CurrentUser, place_id: int) -> dict[str, Any]:
+def place_detail(session: SessionDep, user: CurrentUser, place_id: Id) -> dict[str, Any]:
     """A place with its checklist, its checks and its findings; ``veto_open`` marks an open one-vote-veto hazard."""
     user.require(READ)
     service = InspectionService(session)
@@ -165,7 +166,7 @@ def findings(
     user: CurrentUser,
     state: Annotated[str | None, Query(pattern="^(open|rectified)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     """Findings in the caller's area, newest first."""
     user.require(READ)
@@ -292,7 +293,7 @@ def assignments(
     first: Annotated[date, Query(description="first day")],
     last: Annotated[date, Query(description="last day")],
     post: Annotated[str | None, Query(description="post code")] = None,
-    person_id: int | None = None,
+    person_id: Id | None = None,
 ) -> list[AssignmentRead]:
     """Shifts in the caller's area between two days (at most 62), of one post or one person."""
     user.require(READ)
@@ -333,7 +334,7 @@ def ask_swap(session: SessionDep, user: CurrentUser, data: SwapCreate) -> SwapRe
 
 
 @router.post("/rosters/swaps/{swap_id}/decision")
-def decide_swap(session: SessionDep, user: CurrentUser, swap_id: int, data: SwapDecision) -> SwapRead:
+def decide_swap(session: SessionDep, user: CurrentUser, swap_id: Id, data: SwapDecision) -> SwapRead:
     """Approve (the stand-in takes the shift, if that keeps the rest rule) or refuse a swap."""
     user.require(MANAGE)
     swap = RosterService(session).decide_swap(user, swap_id, data.approve)
@@ -356,7 +357,7 @@ def swaps(session: SessionDep, user: CurrentUser) -> list[SwapRead]:
 
 
 @router.post("/rosters/assignments/{assignment_id}/check-in")
-def check_in(session: SessionDep, user: CurrentUser, assignment_id: int, data: CheckIn) -> AssignmentRead:
+def check_in(session: SessionDep, user: CurrentUser, assignment_id: Id, data: CheckIn) -> AssignmentRead:
     """Check in at the post with GPS (within the distance the roster rules allow)."""
     user.require(SELF)
     row = RosterService(session).check_in(user, assignment_id, data.lon, data.lat)
@@ -367,7 +368,7 @@ def check_in(session: SessionDep, user: CurrentUser, assignment_id: int, data: C
 def calendar(
     session: SessionDep,
     user: CurrentUser,
-    person_id: int,
+    person_id: Id,
     since: Annotated[date | None, Query(description="first day; default: the first of last month")] = None,
 ) -> Response:
     """A person's shifts as an iCalendar feed (yourself, or a member of a post in your area)."""

@@ -16,6 +16,7 @@ from gridgov.inspection.api import CHECK, READ, assignment_reads
 from gridgov.inspection.checklist import ZONE, month_days
 from gridgov.inspection.repository import RosterRepository
 from gridgov.inspection.service import InspectionService
+from gridgov.kit.bounds import Id
 from gridgov.kit.time import utcnow
 from gridgov.org.duty import on_duty
 from gridgov.org.models import OrgNode
@@ -46,7 +47,7 @@ def desk(request: Request, session: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/inspections/places/{place_id}")
-def check_page(request: Request, session: SessionDep, user: PageUser, place_id: int) -> Response:
+def check_page(request: Request, session: SessionDep, user: PageUser, place_id: Id) -> Response:
     user.require(CHECK)
     service = InspectionService(session)
     place = service.place(user, place_id)

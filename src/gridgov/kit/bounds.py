@@ -15,3 +15,5 @@ MAX_INT = 2**63 - 1
 """The largest value of a 64-bit signed database integer (BIGINT, SQLite INTEGER)."""
 Id = Annotated[int, Ge(1), Le(MAX_INT)]
 Offset = Annotated[int, Ge(0), Le(MAX_INT)]
+Year = Annotated[int, Ge(1900), Le(2200)]
+"""A calendar year in a path or query (a ledger year, an assessment year)."""

@@ -48,3 +48,5 @@ class Role(StrEnum):
 MEMBER_ROLES = frozenset({Role.resident, Role.enterprise, Role.sms_gateway})
 """Roles held as a member of a place (a resident's village, an enterprise's township), not over it: their node
 says where the person belongs and grants no area scope (a resident does not read the village's cases)."""
+STAFF_ROLES = frozenset(Role) - MEMBER_ROLES - {Role.api_client}
+"""The people who work over an area (grid members up to the county's leaders and admins)."""

@@ -44,6 +44,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NO_CONTROL]
 AreaCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z_-]{2,32}$")]
 PlaceCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z_.-]{1,40}$")]
+TypeCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z_.-]{1,32}$")]
 Lon = Annotated[float, Field(ge=73, le=136)]
 Lat = Annotated[float, Field(ge=3, le=54)]
 Area = Annotated[float, Field(ge=0, le=1e9)]
@@ -133,7 +134,7 @@ class PlaceCreate(Located):
     model_config = ConfigDict(extra="forbid")
 
     code: PlaceCode
-    type_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+    type_code: TypeCode
     name: Name
     enterprise_id: Annotated[int, Field(ge=1)] | None = None
     owner_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NO_CONTROL] | None = None
@@ -146,7 +147,7 @@ class PlaceUpdate(Located):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    type_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    type_code: TypeCode | None = None
     enterprise_id: Annotated[int, Field(ge=1)] | None = None
     owner_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NO_CONTROL] | None = None
     contact_phone: Phone = None

@@ -16,6 +16,7 @@ from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput
 from gridgov.evaluation.exports import XLSX, download
 from gridgov.evaluation.periods import Period
+from gridgov.kit.bounds import Id, Year
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
 from gridgov.village.documents import ASSESSMENT
@@ -107,7 +108,7 @@ def get_project(code: str, session: SessionDep, user: CurrentUser) -> ProjectRea
 
 
 @router.put("/projects/{code}/years/{year}")
-def put_project_year(code: str, year: int, body: YearWrite, session: SessionDep, user: CurrentUser) -> ProjectRead:
+def put_project_year(code: str, year: Year, body: YearWrite, session: SessionDep, user: CurrentUser) -> ProjectRead:
     """Record a year's income (rent) and costs; the dividends follow from the shares."""
     user.require(MANAGE)
     if not 2000 <= year <= 2100:
@@ -201,7 +202,7 @@ POOL = Query(ge=0, le=10_000_000, description="每村绩效奖金池(元) (bonus
 
 @router.get("/assessment/{township}/years/{year}")
 def assessment_year(
-    township: str, year: int, session: SessionDep, user: CurrentUser, pool: Annotated[Decimal, POOL] = Decimal(30000)
+    township: str, year: Year, session: SessionDep, user: CurrentUser, pool: Annotated[Decimal, POOL] = Decimal(30000)
 ) -> AssessmentYearRead:
     """The year's village results and ranking, each cadre's 1:1:1 result, grade and bonus."""
     result = _year(session, user, township, year, pool)
@@ -232,7 +233,7 @@ def assessment_year(
 @router.get("/assessment/{township}/years/{year}/report")
 def assessment_report(
     township: str,
-    year: int,
+    year: Year,
     session: SessionDep,
     user: CurrentUser,
     format: Annotated[str, Query(pattern="^(pdf|xlsx)$")] = "pdf",
@@ -261,7 +262,7 @@ def put_score(body: ScoreWrite, session: SessionDep, user: CurrentUser) -> Score
 
 
 @router.post("/assessment/scores/{score_id}/appeal")
-def appeal_score(score_id: int, body: AppealWrite, session: SessionDep, user: CurrentUser) -> ScoreRead:
+def appeal_score(score_id: Id, body: AppealWrite, session: SessionDep, user: CurrentUser) -> ScoreRead:
     """A village's cadre appeals a score with a reason (申诉)."""
     user.require(READ)
     return ScoreRead.model_validate(
@@ -317,7 +318,7 @@ def create_activity(body: ActivityWrite, session: SessionDep, user: CurrentUser)
 
 
 @router.post("/activities/{activity_id}/booking", status_code=status.HTTP_201_CREATED)
-def book(activity_id: int, session: SessionDep, user: CurrentUser) -> BookingRead:
+def book(activity_id: Id, session: SessionDep, user: CurrentUser) -> BookingRead:
     """Book a seat, or join the waiting list when full (status ``waiting``)."""
     user.require(RESIDENT)
     services = ResidentServices(session)
@@ -333,7 +334,7 @@ def book(activity_id: int, session: SessionDep, user: CurrentUser) -> BookingRea
 
 
 @router.delete("/activities/{activity_id}/booking")
-def cancel(activity_id: int, session: SessionDep, user: CurrentUser) -> BookingRead:
+def cancel(activity_id: Id, session: SessionDep, user: CurrentUser) -> BookingRead:
     user.require(RESIDENT)
     services = ResidentServices(session)
     booking = services.cancel(user, activity_id)
@@ -348,7 +349,7 @@ def cancel(activity_id: int, session: SessionDep, user: CurrentUser) -> BookingR
 
 
 @router.post("/activities/{activity_id}/check-in")
-def check_in(activity_id: int, body: CheckIn, session: SessionDep, user: CurrentUser) -> dict[str, str]:
+def check_in(activity_id: Id, body: CheckIn, session: SessionDep, user: CurrentUser) -> dict[str, str]:
     """Staff record attendance (points earned) or a no-show."""
     user.require(MANAGE)
     booking = ResidentServices(session).check_in(user, activity_id, body.person_id, body.attended)
@@ -429,7 +430,7 @@ def meal_points(
 
 
 @router.post("/meal-points/{place_id}/shifts", status_code=status.HTTP_201_CREATED)
-def sign_up(place_id: int, body: SignUp, session: SessionDep, user: CurrentUser) -> ShiftRead:
+def sign_up(place_id: Id, body: SignUp, session: SessionDep, user: CurrentUser) -> ShiftRead:
     """Sign up for a 暖心志愿岗 shift (双人双岗: two a shift; 409 when full)."""
     user.require(RESIDENT)
     if body.day < date.today() or body.day > date.today() + timedelta(days=60):

@@ -16,7 +16,10 @@ module = Module(
     package="gridgov.village",
     api=(api.router,),
     routers=(pages.router,),
-    nav=(NavEntry("/village", "nav.village", order=80),),
+    nav=(
+        NavEntry("/village", "nav.village", permission=api.READ, order=80),
+        NavEntry("/village/me", "nav.village_me", permission=api.RESIDENT, order=20),
+    ),
     models=("gridgov.village.models",),
     migrations=Migrations("gridgov.village.migrations"),
     documents=(ECONOMY, ASSESSMENT, SERVICES),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import AppError
 from gridgov.evaluation.periods import Period
+from gridgov.kit.bounds import Id
 from gridgov.kit.time import utcnow
 from gridgov.org.models import OrgNode
 from gridgov.village.api import ASSESS, MANAGE, READ, RESIDENT, period_of
@@ -124,13 +125,13 @@ def _attempt(action: object) -> str:
 
 
 @router.post("/village/me/book/{activity_id}")
-def book_form(activity_id: int, session: SessionDep, user: PageUser) -> Response:
+def book_form(activity_id: Id, session: SessionDep, user: PageUser) -> Response:
     user.require(RESIDENT)
     return _back(_attempt(lambda: ResidentServices(session).book(user, activity_id)))
 
 
 @router.post("/village/me/cancel/{activity_id}")
-def cancel_form(activity_id: int, session: SessionDep, user: PageUser) -> Response:
+def cancel_form(activity_id: Id, session: SessionDep, user: PageUser) -> Response:
     user.require(RESIDENT)
     return _back(_attempt(lambda: ResidentServices(session).cancel(user, activity_id)))
 
@@ -143,7 +144,7 @@ def redeem_form(reward: str, session: SessionDep, user: PageUser) -> Response:
 
 @router.post("/village/me/shift/{place_id}")
 def shift_form(
-    place_id: int, session: SessionDep, user: PageUser, day: Annotated[date, Form()], slot: Annotated[str, Form()]
+    place_id: Id, session: SessionDep, user: PageUser, day: Annotated[date, Form()], slot: Annotated[str, Form()]
 ) -> Response:
     user.require(RESIDENT)
     return _back(_attempt(lambda: ResidentServices(session).sign_up(user, place_id, day, slot)))

@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 
 from gridgov.kit.text import PlainLine, PlainText
 
+CODE = r"^[0-9A-Za-z_.-]{1,20}$"
+"""A code from the module's settings (a reward, a repair category, a meal slot)."""
+
 
 class HolderRead(BaseModel):
     code: str
@@ -109,7 +112,7 @@ class AssessmentYearRead(BaseModel):
 class ScoreWrite(BaseModel):
     indicator_id: int
     village: str = Field(pattern=r"^\d{6,15}$")
-    period: str = Field(description="YYYY-MM, YYYY-Qn or YYYY")
+    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$", description="YYYY-MM, YYYY-Qn or YYYY")
     points: float = Field(ge=0, le=1000)
     note: PlainLine | None = Field(default=None, max_length=400)
 
@@ -177,11 +180,11 @@ class PointsRead(BaseModel):
 
 
 class Redeem(BaseModel):
-    reward: str = Field(min_length=1, max_length=20)
+    reward: str = Field(pattern=CODE, description="奖励代码 (village.services rewards)")
 
 
 class RepairWrite(BaseModel):
-    category: str = Field(min_length=1, max_length=20, description="报修类别 (village.services)")
+    category: str = Field(pattern=CODE, description="报修类别 (village.services)")
     description: PlainText = Field(min_length=2, max_length=2000)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
@@ -206,7 +209,7 @@ class MealPointRead(BaseModel):
 
 class SignUp(BaseModel):
     day: date
-    slot: str = Field(min_length=1, max_length=12)
+    slot: str = Field(pattern=CODE, description="时段代码 (village.services meal_slots)")
 
 
 class ShiftRead(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from gridgov.config import Settings
 from gridgov.kit.periodic import Periodic
 from gridgov.module import Migrations, Module, NavEntry
+from gridgov.org.enums import STAFF_ROLES
 from gridgov.warning import api, cli, pages
 from gridgov.warning.demo import build_hazard
 from gridgov.warning.documents import POLICY, THRESHOLDS
@@ -59,7 +60,7 @@ module = Module(
     package="gridgov.warning",
     api=(api.router,),
     routers=(api.public, pages.router),
-    nav=(NavEntry("/warnings", "nav.warnings", order=70),),
+    nav=(NavEntry("/warnings", "nav.warnings", order=70, roles=STAFF_ROLES),),
     jobs=_jobs,
     models=("gridgov.warning.models",),
     migrations=Migrations("gridgov.warning.migrations", adopted={"0005": "warning_zone"}),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from gridgov.module import Migrations, Module, NavEntry, Service
+from gridgov.org.enums import STAFF_ROLES
 from gridgov.water import api, cli, pages, tasks
 from gridgov.water.demo import demo
 from gridgov.water.documents import FOLLOW_UP, RATES, SURCHARGE
@@ -27,7 +28,7 @@ module = Module(
     package="gridgov.water",
     api=(api.router,),
     routers=(pages.router,),
-    nav=(NavEntry("/water", "nav.water", order=75),),
+    nav=(NavEntry("/water", "nav.water", order=75, roles=STAFF_ROLES),),
     models=("gridgov.water.models",),
     migrations=Migrations("gridgov.water.migrations"),
     documents=(RATES, FOLLOW_UP, SURCHARGE),

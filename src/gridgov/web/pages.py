@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
@@ -24,13 +27,26 @@ of cases to accept (待受理) for a township's platform, the cases dispatched t
 member's own tasks."""
 
 
-def landing(user: Principal) -> str:
-    return next((path for role, path in LANDINGS if role in user.roles), "/inbox")
+class Entry(Protocol):
+    """A nav entry (``gridgov.module.NavEntry``) as the landing sees it."""
+
+    path: str
+
+    def shown_to(self, user: Principal) -> bool: ...
+
+
+def landing(user: Principal, nav: Sequence[Entry] = ()) -> str:
+    """A staff role's work; for anyone else (a resident, an enterprise account) the first page its nav offers
+    besides the inbox (居民服务, 企业诉求), else the inbox."""
+    staff = next((path for role, path in LANDINGS if role in user.roles), None)
+    offered = (e.path for e in nav if e.path != "/inbox" and e.shown_to(user))
+    return staff or next(offered, "/inbox")
 
 
 @router.get("/")
-def home(user: OptionalUser) -> RedirectResponse:
-    return RedirectResponse(landing(user) if user is not None else "/login", status_code=303)
+def home(request: Request, user: OptionalUser) -> RedirectResponse:
+    target = landing(user, request.app.state.nav) if user is not None else "/login"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/lang/{locale}")
