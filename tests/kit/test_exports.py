@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from gridgov.evaluation.exports import download
 from gridgov.org.enums import Role
+from gridgov.web.exports import download
 from tests.factories import COUNTY, FUCHUN, build_county, create_person, user
 
 HYPERLINK = '=HYPERLINK("http://x","y")'

@@ -30,10 +30,10 @@ from gridgov.carbon.schemas import (
 from gridgov.carbon.service import CarbonService, Result, industries, monthly, pv_advice
 from gridgov.carbon.transfer import MonthTransfer
 from gridgov.deps import CurrentUser, SessionDep
-from gridgov.evaluation.exports import download
 from gridgov.kit.bounds import Id
 from gridgov.kit.principal import Principal
 from gridgov.kit.time import utcnow
+from gridgov.web.exports import download
 
 router = APIRouter(tags=["carbon"])
 READ, WRITE = "carbon.read", "carbon.write"

@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 from gridgov.carbon.calc import INDICATORS
 from gridgov.carbon.service import CarbonService, PvRow, Result, month_start, pv_advice
-from gridgov.evaluation.exports import table_xlsx
 from gridgov.evaluation.report import FONT_NAME, font_path
 from gridgov.kit.tabular import Cell
 from gridgov.kit.time import format_local, utcnow
+from gridgov.web.exports import table_xlsx
 
 LABELS = {"land": "单位面积碳排放(t/亩·年)", "output": "单位产值碳排放(t/万元)", "tax": "单位税收碳排放(t/万元)",
           "per_capita": "人均产值碳排放(t/人)", "pv": "光伏碳减量(占比)"}  # fmt: skip

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseRead, CaseReport
+from gridgov.case.schemas import AttachmentRead, CaseAction, CasePage, CaseQuery, CaseRead, CaseReport
 from gridgov.case.service import CaseService, IntakeMemo, intake_memo
 from gridgov.case.transfer import import_cases
-from gridgov.case.workflow import CaseState
 from gridgov.deps import CurrentUser, SessionDep, WritingUser, request_actor
 from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.writer import BatchWriter
@@ -75,13 +74,11 @@ def import_work_orders(
 def list_cases(
     cases: Cases,
     user: CurrentUser,
-    state: CaseState | None = None,
-    category: str | None = None,
-    township: str | None = None,
+    where: Annotated[CaseQuery, Query()],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> CasePage:
-    items, total = cases.search(user, state=state, category=category, township=township, limit=limit, offset=offset)
+    items, total = cases.search(user, where, limit=limit, offset=offset)
     return CasePage(items=items, total=total)
 
 

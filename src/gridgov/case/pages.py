@@ -26,22 +26,24 @@ from gridgov.case.datafiles import (
     taxonomy_xlsx,
 )
 from gridgov.case.models import Holiday
-from gridgov.case.schemas import CaseRead
+from gridgov.case.schemas import CaseQuery, CaseRead
 from gridgov.case.service import CaseService
 from gridgov.case.taxonomy import Category, default_taxonomy
 from gridgov.case.workflow import Action, CaseState
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import Forbidden, InvalidInput
+from gridgov.i18n import translator
 from gridgov.kit.bounds import Offset
 from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, ImportFailed
-from gridgov.kit.text import PlainText
-from gridgov.kit.time import to_local
+from gridgov.kit.text import PlainLine, PlainText
+from gridgov.kit.time import format_local, to_local, utcnow
 from gridgov.notify.service import inbox
 from gridgov.org.enums import NodeKind
 from gridgov.org.repository import OrgRepository
 from gridgov.org.service import OrgService
-from gridgov.web.templating import render
+from gridgov.web.exports import download
+from gridgov.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -85,6 +87,18 @@ def _category_options(service: CaseService) -> list[dict[str, Any]]:
     ]
 
 
+EXPORT_LIMIT = 10_000
+"""Rows in one desk export (the filter narrows a larger set)."""
+
+
+def _day(value: str | None) -> date | None:
+    """A date field of the filter form: empty or unreadable means no bound (the form offers a date picker)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @router.get("/cases")
 def case_desk(
     request: Request,
@@ -93,25 +107,47 @@ def case_desk(
     state: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=4)] = None,
     township: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[PlainLine | None, Query(max_length=100, description="number, or words of description/address")] = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
+    overdue: Annotated[bool, Query()] = False,
     view: Annotated[str | None, Query(max_length=8, description="unit: only cases sent to the user's units")] = None,
     offset: Annotated[Offset, Query()] = 0,
+    format: Annotated[str | None, Query(pattern="^(xlsx|csv)$")] = None,
 ) -> Response:
+    """The desk (案件工作台): search by number, words or address, filter by state, category, township, reporting
+    day and 超期, page through with the total, export what the filter finds (XLSX/CSV)."""
     service = case_service(request, session)
-    chosen_state = _state(state)
-    unit_view = view == "unit" and bool(user.unit_ids)
-    searcher = replace(user, scope_paths=()) if unit_view else user
-    cases, total = service.search(
-        searcher, state=chosen_state, category=category, township=township, limit=PAGE_SIZE, offset=offset
+    where = CaseQuery(
+        state=_state(state),
+        category=category or None,
+        township=township or None,
+        q=(q or "").strip() or None,
+        since=_day(since),
+        until=_day(until),
+        overdue=overdue,
     )
+    unit_view = view == "unit" and bool(user.unit_ids)
+    searcher = replace(user, scope_paths=(), person_id=None) if unit_view else user  # what the units were sent
+    limit = EXPORT_LIMIT if format else PAGE_SIZE
+    cases, total = service.search(searcher, where, limit=limit, offset=0 if format else offset)
     org = OrgRepository(session)
     units = org.units_by_codes([c.unit_code for c in cases if c.unit_code])
     townships = _townships(org, user)
+    township_names = dict(townships) | org.names_by_code([c.township_code for c in cases])
+    unit_names = {code: unit.name for code, unit in units.items()}
+    if format:
+        return _export(request, format, cases, township_names, unit_names)
     base = {
         k: v
         for k, v in {
-            "state": chosen_state.value if chosen_state else None,
-            "category": category,
-            "township": township,
+            "state": where.state.value if where.state else None,
+            "category": where.category,
+            "township": where.township,
+            "q": where.q,
+            "since": where.since.isoformat() if where.since else None,
+            "until": where.until.isoformat() if where.until else None,
+            "overdue": "true" if overdue else None,
             "view": "unit" if unit_view else None,
         }.items()
         if v
@@ -127,20 +163,66 @@ def case_desk(
             "boundary_url": _boundary_url(user, township),
             "offset": offset,
             "page_size": PAGE_SIZE,
-            "unit_names": {code: unit.name for code, unit in units.items()},
-            "township_names": dict(townships) | org.names_by_code([c.township_code for c in cases]),
+            "page": offset // PAGE_SIZE + 1,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "unit_names": unit_names,
+            "township_names": township_names,
             "states": [(s.value, s.label) for s in CaseState],
             "majors": _category_options(service),
             "townships": townships,
-            "state": chosen_state.value if chosen_state else "",
+            "state": where.state.value if where.state else "",
             "category": category or "",
             "township": township or "",
+            "q": where.q or "",
+            "since": where.since.isoformat() if where.since else "",
+            "until": where.until.isoformat() if where.until else "",
+            "overdue": overdue,
+            "filtered": bool(base),
             "unit_view": unit_view,
             "has_units": bool(user.unit_ids),
             "query_prev": urlencode({**base, "offset": max(offset - PAGE_SIZE, 0)}),
             "query_next": urlencode({**base, "offset": offset + PAGE_SIZE}),
+            "query_xlsx": urlencode({**base, "format": "xlsx"}),
+            "query_csv": urlencode({**base, "format": "csv"}),
         },
     )
+
+
+def _export(
+    request: Request,
+    fmt: str,
+    cases: Sequence[CaseRead],
+    township_names: dict[str, str],
+    unit_names: dict[str, str],
+) -> Response:
+    """The filtered cases as a table, headed in the reader's language."""
+    t = translator(request_locale(request))
+    headers = [
+        t("case.number"),
+        t("case.category"),
+        t("case.state"),
+        t("kind.township"),
+        t("case.unit"),
+        t("case.deadline"),
+        t("case.reported_at"),
+        t("case.address"),
+        t("case.description"),
+    ]
+    rows = [
+        [
+            c.number,
+            f"{c.category} {c.category_name}",
+            t("case.state." + c.state.value),
+            township_names.get(c.township_code, c.township_code),
+            unit_names.get(c.unit_code, c.unit_code) if c.unit_code else "",
+            format_local(c.deadline_at),
+            format_local(c.created_at),
+            c.address or "",
+            c.description,
+        ]
+        for c in cases
+    ]
+    return download(fmt, f"cases-{to_local(utcnow()):%Y%m%d}", t("case.desk"), headers, rows)
 
 
 def _forms(case: CaseRead) -> list[dict[str, Any]]:
@@ -198,8 +280,8 @@ def my_tasks(request: Request, user: PageUser, session: SessionDep) -> Response:
     """A grid member's day (我的任务): cases in the grid waiting for verification, cases being handled there, and
     unread notices; with the way to report and to the grid's cases."""
     service = case_service(request, session)
-    to_verify, verify_total = service.search(user, state=CaseState.handled, limit=MY_LIMIT)
-    handling, handling_total = service.search(user, state=CaseState.dispatched, limit=MY_LIMIT)
+    to_verify, verify_total = service.search(user, CaseQuery(state=CaseState.handled), limit=MY_LIMIT)
+    handling, handling_total = service.search(user, CaseQuery(state=CaseState.dispatched), limit=MY_LIMIT)
     notices = inbox(session, user.person, read=False, limit=MY_LIMIT)
     return render(
         request,

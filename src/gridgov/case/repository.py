@@ -92,6 +92,23 @@ class CaseRepository:
         items = list(self.session.scalars(stmt.order_by(Case.id.desc()).limit(limit).offset(offset)))
         return items, total
 
+    def matching(self, words: str) -> ColumnElement[bool]:
+        """The number starts with ``words``, or the description or address contains them."""
+        return or_(
+            Case.number.startswith(words, autoescape=True),
+            Case.description.contains(words, autoescape=True),
+            Case.address.contains(words, autoescape=True),
+        )
+
+    def reported_from(self, moment: datetime) -> ColumnElement[bool]:
+        return Case.created_at >= moment
+
+    def reported_before(self, moment: datetime) -> ColumnElement[bool]:
+        return Case.created_at < moment
+
+    def overdue_at(self, now: datetime) -> ColumnElement[bool]:
+        return Case.state.not_in(_CLOSED) & (Case.deadline_at < now)
+
     def state_is(self, state: str) -> ColumnElement[bool]:
         return Case.state == state
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,6 +88,20 @@ class CaseRead(BaseModel):
     allowed_actions: list[Action] = Field(default_factory=list)
     events: list[CaseEventRead] | None = None
     attachments: list[AttachmentRead] | None = None
+
+
+class CaseQuery(BaseModel):
+    """What the case desk and ``GET /cases`` filter by; every field optional, all of them combined."""
+
+    state: CaseState | None = None
+    category: str | None = Field(default=None, max_length=8, description="a category or major code (prefix)")
+    township: str | None = Field(default=None, max_length=32)
+    q: PlainLine | None = Field(
+        default=None, max_length=100, description="case number (prefix), or words of the description or address"
+    )
+    since: date | None = Field(default=None, description="reported on or after this local day")
+    until: date | None = Field(default=None, description="reported on or before this local day")
+    overdue: bool = Field(default=False, description="open and past its deadline (超期)")
 
 
 class CasePage(BaseModel):

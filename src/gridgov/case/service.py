@@ -17,7 +17,7 @@ from gridgov.case.geocell import cell_of
 from gridgov.case.models import Case, CaseAttachment, CaseEvent
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, RoutingRules, escalate, route
-from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseRead, CaseReport
+from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseQuery, CaseRead, CaseReport
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier
 from gridgov.case.urgency import urgency
 from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_actions, next_state
@@ -25,7 +25,7 @@ from gridgov.configdata.service import load_document
 from gridgov.errors import Forbidden, InvalidInput, NotFound
 from gridgov.geo.service import geo_service
 from gridgov.kit.principal import Principal
-from gridgov.kit.time import to_local, utcnow
+from gridgov.kit.time import local_midnight, to_local, utcnow
 from gridgov.notify.service import Notice, Notifier
 from gridgov.org.duty import COUNTY_DUTY_DESK, TOWNSHIP_PLATFORM, on_duty
 from gridgov.org.enums import Role
@@ -248,23 +248,26 @@ class CaseService:
         return self._numbers.get(case_id) or self.repo.number_of(case_id)
 
     def search(
-        self,
-        principal: Principal,
-        *,
-        state: CaseState | None = None,
-        category: str | None = None,
-        township: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        self, principal: Principal, where: CaseQuery | None = None, *, limit: int = 50, offset: int = 0
     ) -> tuple[list[CaseRead], int]:
-        """Cases in the principal's area (or sent to their units), newest first, with their colours."""
+        """Cases in the principal's area (or sent to their units, or reported by them) that match ``where``,
+        newest first, with their colours."""
+        where = where or CaseQuery()
         stmt = self.repo.visible(principal.scope_paths, list(principal.unit_ids), principal.person_id)
-        if state:
-            stmt = stmt.where(self.repo.state_is(state.value))
-        if category:
-            stmt = stmt.where(self.repo.category_is(category))
-        if township:
-            stmt = stmt.where(self.repo.township_is(township))
+        if where.state:
+            stmt = stmt.where(self.repo.state_is(where.state.value))
+        if where.category:
+            stmt = stmt.where(self.repo.category_is(where.category))
+        if where.township:
+            stmt = stmt.where(self.repo.township_is(where.township))
+        if where.q and where.q.strip():
+            stmt = stmt.where(self.repo.matching(where.q.strip()))
+        if where.since:
+            stmt = stmt.where(self.repo.reported_from(local_midnight(where.since)))
+        if where.until:
+            stmt = stmt.where(self.repo.reported_before(local_midnight(where.until + timedelta(days=1))))
+        if where.overdue:
+            stmt = stmt.where(self.repo.overdue_at(self.clock()))
         items, total = self.repo.page(stmt, limit=limit, offset=offset)
         return [self.read(principal, case) for case in items], total
 

@@ -31,11 +31,11 @@ from gridgov.enterprise_service.schemas import (
 )
 from gridgov.enterprise_service.service import AppealFilter, AppealService
 from gridgov.errors import Forbidden, InvalidInput
-from gridgov.evaluation.exports import download
 from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.principal import Principal
 from gridgov.kit.tabular import CellError, read_csv, read_xlsx
 from gridgov.kit.time import to_local, utcnow
+from gridgov.web.exports import download
 
 router = APIRouter(prefix="/enterprises", tags=["enterprise_service"])
 MAX_UPLOAD = 10 * 1024 * 1024

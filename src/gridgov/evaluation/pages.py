@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from gridgov.deps import PageUser, SessionDep
 from gridgov.evaluation.api import cockpit_payload, drill_target, evaluation_service, parse_period, readable
 from gridgov.evaluation.documents import LEVEL_LABELS, Level
-from gridgov.evaluation.exports import Cell, download
 from gridgov.evaluation.indicators import COUNT_LABELS, RATE_BY_KEY, Counts
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.service import RankRow, UnitFigures
 from gridgov.i18n import translator
 from gridgov.kit.bounds import Offset
+from gridgov.web.exports import Cell, download
 from gridgov.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from gridgov.deps import CurrentUser, PageUser, SessionDep
 from gridgov.evaluation.api import PERIOD, Evaluations, evaluation_service, parse_period, readable
 from gridgov.evaluation.documents import Level
-from gridgov.evaluation.exports import Cell, download
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.providers import IndicatorDef
 from gridgov.evaluation.service import ProvidedRow
+from gridgov.web.exports import Cell, download
 from gridgov.web.templating import render
 
 router = APIRouter(tags=["evaluation 综合评价"])

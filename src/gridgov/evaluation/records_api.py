@@ -13,12 +13,12 @@ from gridgov.deps import CurrentUser, PageUser, SessionDep
 from gridgov.errors import Forbidden, InvalidInput
 from gridgov.evaluation.api import Evaluations, evaluation_service, parse_period, readable
 from gridgov.evaluation.documents import LEVEL_LABELS, Level
-from gridgov.evaluation.exports import XLSX, Cell, download
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.records_repository import RecordRepository
 from gridgov.evaluation.schemas import FlagRead
 from gridgov.evaluation.service import EvaluationService
 from gridgov.evaluation.tasks import report_bytes
+from gridgov.web.exports import XLSX, Cell, download
 from gridgov.web.templating import render
 
 router = APIRouter(tags=["evaluation 综合评价"])

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from gridgov.errors import AppError
 from gridgov.evaluation.documents import LEVEL_LABELS, Level
-from gridgov.evaluation.exports import Cell, table_xlsx
 from gridgov.evaluation.indicators import COUNT_LABELS, RATES, Counts, Rate
 from gridgov.evaluation.periods import Period
 from gridgov.evaluation.service import EvaluationService, RankRow, UnitFigures
 from gridgov.kit.time import format_local
+from gridgov.web.exports import Cell, table_xlsx
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -21,3 +21,8 @@ def to_local(value: datetime, zone: str = "Asia/Shanghai") -> datetime:
 
 def format_local(value: datetime | None, zone: str = "Asia/Shanghai") -> str:
     return "" if value is None else to_local(value, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def local_midnight(day: date, zone: str = "Asia/Shanghai") -> datetime:
+    """The UTC instant a local calendar day begins (a "from 11-01" filter means from 00:00 in the county)."""
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)

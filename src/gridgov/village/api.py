@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from gridgov.configdata.service import load_document
 from gridgov.deps import CurrentUser, SessionDep
 from gridgov.errors import InvalidInput
-from gridgov.evaluation.exports import XLSX, download
 from gridgov.evaluation.periods import Period
 from gridgov.kit.bounds import Id, Year
 from gridgov.kit.principal import Principal
@@ -54,6 +53,7 @@ from gridgov.village.services_assessment import AssessmentService, YearResult
 from gridgov.village.services_economy import EconomyService, ProjectView
 from gridgov.village.services_residents import MEAL_TYPES, ResidentServices
 from gridgov.village.transfer import SCORES, SHARES, VillageTransfer, read
+from gridgov.web.exports import XLSX, download
 
 router = APIRouter(prefix="/village", tags=["village"])
 READ, MANAGE, ASSESS, RESIDENT = "village:read", "village:manage", "village:assess", "village:resident"

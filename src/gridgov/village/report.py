@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 
-from gridgov.evaluation.exports import Cell, table_xlsx
 from gridgov.evaluation.report import FONT_NAME, font_path
 from gridgov.village.services_assessment import YearResult
+from gridgov.web.exports import Cell, table_xlsx
 
 VILLAGE_HEADERS = ["名次", "村社", "代码", "得分", "得分率(%)"]
 CADRE_HEADERS = ["村社", "姓名", "岗位", "村社得分率(%)", "个人履职", "民主评议", "综合得分", "等次", "绩效奖金(元)"]

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from gridgov.deps import PageUser, SessionDep
 from gridgov.errors import NotFound
-from gridgov.evaluation.exports import Cell, download
 from gridgov.kit.bounds import MAX_INT, Id
 from gridgov.notify.api import ANSWER_WITHIN
 from gridgov.notify.models import Alert
@@ -37,6 +36,7 @@ from gridgov.warning.exercise import current_exercise
 from gridgov.warning.models import RiskZone, WarningRecord
 from gridgov.warning.schemas import CoverageRead, WarningRead
 from gridgov.warning.service import WarningService
+from gridgov.web.exports import Cell, download
 from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
