@@ -51,20 +51,20 @@ def _module_heads() -> set[str]:
     from gridgov.migrate import alembic_config
 
     heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
-    return heads - {"0010"}
+    return heads - {"0011"}
 
 
 def test_core_and_each_module_have_their_own_branch(empty_engine: Engine) -> None:
     """The core's head and each installed module's head are recorded; the module's tables come with it."""
     upgrade(empty_engine)
     assert "0005" in _module_heads()  # the warning module's
-    assert _versions(empty_engine) == {"0010"} | _module_heads()
+    assert _versions(empty_engine) == {"0011"} | _module_heads()
     assert "warning_zone" in inspect(empty_engine).get_table_names()
 
 
 def test_a_module_left_out_keeps_its_tables_untouched(empty_engine: Engine) -> None:
     upgrade(empty_engine, modules=())
-    assert _versions(empty_engine) == {"0010"}
+    assert _versions(empty_engine) == {"0011"}
     assert "warning_zone" not in inspect(empty_engine).get_table_names()
     upgrade(empty_engine)  # enabling it later runs its branch
     assert "warning_zone" in inspect(empty_engine).get_table_names()
@@ -77,4 +77,4 @@ def test_a_database_from_the_single_chain_upgrades(empty_engine: Engine) -> None
     with empty_engine.begin() as connection:
         connection.execute(text("DELETE FROM alembic_version WHERE version_num = '0005'"))
     upgrade(empty_engine)
-    assert _versions(empty_engine) == {"0010"} | _module_heads()
+    assert _versions(empty_engine) == {"0011"} | _module_heads()

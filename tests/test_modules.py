@@ -48,7 +48,7 @@ def _app(site: Path, workdir: Path, modules: str | None) -> dict[str, object]:
 
 def test_an_installed_module_appears_everywhere(installed_tiny: Path, tmp_path: Path) -> None:
     shown = _app(installed_tiny, tmp_path, None)
-    assert "tiny_0001" in shown["heads"] and "0010" in shown["heads"] and "0005" in shown["heads"]
+    assert "tiny_0001" in shown["heads"] and "0011" in shown["heads"] and "0005" in shown["heads"]
     assert shown["tables"] == ["tiny_check"]
     assert "/tiny" in shown["nav"] and "/warnings" in shown["nav"]
     assert shown["api"] == 200 and shown["page"] == 200

@@ -10,7 +10,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.case.models import Case, CaseEvent
@@ -21,6 +21,8 @@ from gridgov.main import create_app
 from gridgov.migrate import upgrade
 from gridgov.org.enums import Role
 from gridgov.sensing.models import Observation, Station
+from gridgov.sensing.schemas import StationCreate
+from gridgov.sensing.service import SensingService
 from tests.conftest import fresh_engine
 from tests.factories import COUNTY, user
 from tests.sensing.world import FUCHUN_GAUGE, WANSHI_GAUGE, build_gauges
@@ -117,3 +119,44 @@ def test_the_app_consumes_mqtt_from_its_embedded_broker(backend: str, tmp_path: 
             publisher.disconnect()
         assert stored == 5
         assert sensing.consumer.acked == 2  # the good message and the dead-lettered one
+
+
+def test_stations_falling_silent_together_share_one_case_and_simulated_ones_none(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    """Five 富春 gauges behind one gateway go quiet: one case lists them, closed when the last one is back;
+    the lone 万市 gauge has its own case; a simulated gauge (the demo's) opens none."""
+    t0 = utcnow().replace(microsecond=0)
+    app.state.clock = lambda: t0
+    gauges = build_gauges(session, interval=300)
+    for n in range(2, 6):
+        SensingService(session).create_station(
+            gauges.admin,
+            StationCreate(code=f"RG-FC-00{n}", kind="rain_gauge", name=f"富春{n}号雨量站", lon=119.95, lat=30.03),
+        )
+    SensingService(session).create_station(
+        gauges.admin, StationCreate(code="RG-SIM-1", kind="rain_gauge", name="演示雨量站", lon=119.96, lat=30.02)
+    )
+    session.execute(update(Station).values(created_at=t0, last_seen_at=t0))
+    session.execute(update(Station).where(Station.code == "RG-SIM-1").values(simulated=True))
+    session.commit()
+    sensing = app.state.sensing
+
+    app.state.clock = lambda: t0 + timedelta(minutes=16)
+    result = sensing.check_offline()
+    assert (result.opened, result.closed, result.failed) == (2, 0, 0)
+    (grouped,) = [c for c in _cases(session) if "5 个监测站点" in c[2]]
+    assert all(f"RG-FC-00{n}" in grouped[2] for n in range(1, 6))
+    assert _station(session, "RG-SIM-1").offline_case_id is None
+    shared = {_station(session, f"RG-FC-00{n}").offline_case_id for n in range(1, 6)}
+    assert len(shared) == 1 and None not in shared
+
+    for n in range(1, 6):  # the gateway comes back station by station (as the readings' arrival marks them)
+        back = t0 + timedelta(minutes=20 + n)
+        session.execute(update(Station).where(Station.code == f"RG-FC-00{n}").values(last_seen_at=back))
+        session.commit()
+        app.state.clock = lambda back=back: back  # type: ignore[misc]
+        result = sensing.check_offline()
+        assert result.closed == (1 if n == 5 else 0), n  # the outage ends with its last station
+    states = sorted(c[1] for c in _cases(session))
+    assert states == ["closed", "reported"]

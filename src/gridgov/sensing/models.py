@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,7 +46,10 @@ class Station(TimestampMixin, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When a reading of the station last arrived (received time, whatever time the reading is for)."""
     offline_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id", ondelete="SET NULL"))
-    """The open sensor-offline case of the current outage (one per outage)."""
+    """The open sensor-offline case of the current outage (one per outage, shared by the stations of a grouped
+    outage)."""
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Fed only by a simulation or a drill (the demo's gauges and meters): its silence is not an outage."""
 
 
 class Datastream(TimestampMixin, Base):

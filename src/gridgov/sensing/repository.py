@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -61,6 +62,18 @@ _TOUCH = (
     )
     .values(last_seen_at=bindparam("now"), updated_at=_STATIONS.c.updated_at)
 )
+
+
+@dataclass(frozen=True)
+class Liveness:
+    id: int
+    last_seen_at: datetime | None
+    created_at: datetime
+    interval_seconds: int
+    watched: bool
+    """Active and not simulated: its silence is an outage."""
+    offline_case_id: int | None
+    path: str
 
 
 class SensingRepository:
@@ -158,18 +171,22 @@ class SensingRepository:
         return list(self.session.scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)))
 
     # offline detection -------------------------------------------------------------------------
-    def liveness(self) -> list[tuple[int, datetime | None, datetime, int, bool, int | None]]:
-        """(id, last_seen_at, created_at, interval_seconds, active, offline_case_id) of every station:
-        one plain read, so that only the stations that need a step get locked."""
+    def liveness(self) -> list[Liveness]:
+        """Every station's liveness facts: one plain read, so that only the stations that need a step get locked."""
         stmt = select(
             Station.id,
             Station.last_seen_at,
             Station.created_at,
             Station.interval_seconds,
-            Station.active,
+            (Station.active & ~Station.simulated).label("watched"),
             Station.offline_case_id,
+            Station.path,
         )
-        return [tuple(row) for row in self.session.execute(stmt)]  # type: ignore[misc]
+        return [Liveness(*row) for row in self.session.execute(stmt)]
+
+    def sharing_case(self, case_id: int) -> int:
+        """How many stations still belong to the outage of this case."""
+        return self.session.scalar(select(func.count()).where(Station.offline_case_id == case_id)) or 0
 
     def lock_stations(self, ids: Sequence[int]) -> list[Station]:
         """These stations, locked for this sweeper; rows another sweeper holds are skipped (PostgreSQL)."""

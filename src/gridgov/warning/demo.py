@@ -8,8 +8,8 @@ the 495, the 245 gauges are within 200 m of 353 zones and within 2 km of 736 (wi
 30 of the 245 sit between two close zones). A gauge's commissioning day is its station's ``created_at``
 (the coverage page shows the network as of a date): the 245 two years before the demo is built ("前两年全面
 建成"), the 495 four months before it. The gauges count as heard from when the demo is built
-(``last_seen_at``), so the sensor-offline check starts from then, as for a network that has just gone
-live.
+(``last_seen_at``) and are marked simulated: they report only while ``gridgov simulate storm`` runs, and the
+sensor-offline check does not take their silence for an outage.
 """
 
 from __future__ import annotations
@@ -193,6 +193,7 @@ def build_hazard(session: Session, seed: int = 20240601) -> HazardSummary:
                 "path": path,
                 "interval_seconds": 300,
                 "active": True,
+                "simulated": True,  # reports only while `gridgov simulate storm` runs
                 "last_seen_at": now,
                 "created_at": commissioned[prefix],
                 "updated_at": now,

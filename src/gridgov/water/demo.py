@@ -146,6 +146,7 @@ def build_water(session: Session, seed: int = 20240601, now: datetime | None = N
             "path": row["path"],
             "interval_seconds": 3600,
             "active": True,
+            "simulated": True,  # the demo's readings are generated: its silence is no outage
             "last_seen_at": now,
             "created_at": now,
             "updated_at": now,
