@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gridgov import __version__, core
@@ -25,6 +26,7 @@ from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation.providers import Indicators
+from gridgov.i18n import translator
 from gridgov.kit.responses import ERROR_RESPONSES
 from gridgov.kit.text import RefuseControlInUrl
 from gridgov.kit.time import utcnow
@@ -35,7 +37,7 @@ from gridgov.module import Module, Service, activate, enabled
 from gridgov.notify.channels import senders_from_settings
 from gridgov.sensing.runtime import SensingRuntime
 from gridgov.web.security import SecurityMiddleware
-from gridgov.web.templating import render
+from gridgov.web.templating import render, request_locale
 
 log = logging.getLogger("gridgov")
 API_PREFIX = "/api/v1"
@@ -123,6 +125,17 @@ def create_app(
             context = {"message": exc.message, "status_code": exc.status_code}
             return render(request, "error.html", context, status_code=exc.status_code)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown address or method: the styled page in the reader's language for a browser, JSON otherwise."""
+        if _wants_page(request):
+            t = translator(request_locale(request))
+            known = {404: "error.not_found", 405: "error.method_not_allowed"}
+            message = t(known[exc.status_code]) if exc.status_code in known else str(exc.detail)
+            context = {"message": message, "status_code": exc.status_code}
+            return render(request, "error.html", context, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
