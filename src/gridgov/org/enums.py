@@ -45,8 +45,9 @@ class Role(StrEnum):
     """The SMS gateway's account: posts the replies people send (短信回复), nothing else."""
 
 
-MEMBER_ROLES = frozenset({Role.resident, Role.enterprise, Role.sms_gateway})
+MEMBER_ROLES = frozenset({Role.resident, Role.enterprise})
 """Roles held as a member of a place (a resident's village, an enterprise's township), not over it: their node
-says where the person belongs and grants no area scope (a resident does not read the village's cases)."""
-STAFF_ROLES = frozenset(Role) - MEMBER_ROLES - {Role.api_client}
+says where the person belongs and grants no area scope (a resident does not read the village's cases). The SMS
+gateway's node is the area whose alerts it relays: a scope."""
+STAFF_ROLES = frozenset(Role) - MEMBER_ROLES - {Role.api_client, Role.sms_gateway}
 """The people who work over an area (grid members up to the county's leaders and admins)."""
