@@ -63,3 +63,17 @@ def test_a_member_role_reads_nothing_of_its_area(
     mine = client.get("/api/v1/cases", headers=member).json()
     assert [c["number"] for c in mine["items"]] == [home.json()["number"]]
     assert client.get(f"/api/v1/cases/{home.json()['number']}", headers=member).status_code == 200
+
+
+def test_the_sms_gateway_relays_replies_but_reads_no_cases(client: TestClient, session: Session) -> None:
+    county = build_county(session)
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    gateway = user(session, county, "sms", Role.sms_gateway, WANSHI)
+    session.commit()
+    reported = client.post(
+        "/api/v1/cases", json={"category": "0201", "description": "万市违建举报", **WANSHI_POINT}, headers=admin
+    )
+    number = reported.json()["number"]
+    listed = client.get("/api/v1/cases", headers=gateway)
+    assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+    assert client.get(f"/api/v1/cases/{number}", headers=gateway).status_code == 404

@@ -28,7 +28,7 @@ from gridgov.kit.principal import Principal
 from gridgov.kit.time import local_midnight, to_local, utcnow
 from gridgov.notify.service import Notice, Notifier
 from gridgov.org.duty import COUNTY_DUTY_DESK, TOWNSHIP_PLATFORM, on_duty
-from gridgov.org.enums import Role
+from gridgov.org.enums import STAFF_ROLES, Role
 from gridgov.org.models import Unit
 
 EVENT_LABELS = {"report": "上报", "escalate": "升级"}
@@ -63,6 +63,15 @@ def intake_memo(session: Session) -> IntakeMemo:
     if not isinstance(memo, IntakeMemo):
         memo = session.info["case.intake"] = IntakeMemo()
     return memo
+
+
+CASE_READERS = STAFF_ROLES | {Role.api_client}
+"""Roles that read the cases of their area; anyone else (the SMS gateway's account) reads only what it reported
+or what its units were sent."""
+
+
+def _reads_area(principal: Principal) -> bool:
+    return not principal.roles.isdisjoint(CASE_READERS)
 
 
 class CaseService:
@@ -158,7 +167,7 @@ class CaseService:
     def get(self, principal: Principal, number: str) -> Case:
         case = self.repo.by_number(number)
         if case is None or not (
-            principal.covers(case.path)
+            _reads_area(principal) and principal.covers(case.path)
             or case.unit_id in principal.unit_ids
             or (case.reporter_person_id is not None and case.reporter_person_id == principal.person_id)
         ):
@@ -253,7 +262,8 @@ class CaseService:
         """Cases in the principal's area (or sent to their units, or reported by them) that match ``where``,
         newest first, with their colours."""
         where = where or CaseQuery()
-        stmt = self.repo.visible(principal.scope_paths, list(principal.unit_ids), principal.person_id)
+        area = principal.scope_paths if _reads_area(principal) else ()
+        stmt = self.repo.visible(area, list(principal.unit_ids), principal.person_id)
         if where.state:
             stmt = stmt.where(self.repo.state_is(where.state.value))
         if where.category:
