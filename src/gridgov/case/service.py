@@ -167,7 +167,8 @@ class CaseService:
     def get(self, principal: Principal, number: str) -> Case:
         case = self.repo.by_number(number)
         if case is None or not (
-            _reads_area(principal) and principal.covers(case.path)
+            _reads_area(principal)
+            and principal.covers(case.path)
             or case.unit_id in principal.unit_ids
             or (case.reporter_person_id is not None and case.reporter_person_id == principal.person_id)
         ):
