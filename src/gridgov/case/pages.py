@@ -299,7 +299,16 @@ def my_tasks(request: Request, user: PageUser, session: SessionDep) -> Response:
 @router.get("/report")
 def report_page(request: Request, user: PageUser, session: SessionDep) -> Response:
     service = case_service(request, session)
-    return render(request, "case/report.html", {"majors": _category_options(service)})
+    context = {"majors": _category_options(service), "boundary_url": _picker_url(user)}
+    return render(request, "case/report.html", context)
+
+
+def _picker_url(user: Principal) -> str:
+    """Outlines the report page's map picker draws and searches: a county-wide user's townships and villages (the
+    county's grids would weigh too much), anyone else's villages and grids."""
+    if any(path.count("/") == 1 for path in user.scope_paths):
+        return "/api/v1/geo/boundaries?kind=township&kind=village"
+    return "/api/v1/geo/boundaries?kind=village&kind=grid"
 
 
 # administration: the taxonomy and the holiday table ---------------------------------------------------

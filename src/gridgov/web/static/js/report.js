@@ -210,6 +210,7 @@
         if (explicit || (!lon.value && !lat.value)) {
           lon.value = position.coords.longitude.toFixed(6);
           lat.value = position.coords.latitude.toFixed(6);
+          lon.dispatchEvent(new Event("change")); // the map picker follows
         }
         gpsStatus.textContent = text.textLocated.replace("{accuracy}", Math.round(position.coords.accuracy));
       },
