@@ -177,6 +177,10 @@ def test_offline_report_is_queued_and_sent_when_back_online(
     _code, lon, lat = point_in_own_grid(page)
     fill_report(page, "0401", "浏览器测试：离线上报的暴露垃圾", lon, lat)
 
+    page.get_by_test_id("report-photo").set_input_files(
+        files=[{"name": "离线现场.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+
     page.context.set_offline(True)
     try:
         page.get_by_test_id("report-submit").click()
@@ -184,6 +188,7 @@ def test_offline_report_is_queued_and_sent_when_back_online(
         expect(page.get_by_test_id("report-queue")).to_have_attribute("data-count", "1")
         queued = page.evaluate("JSON.parse(localStorage.getItem('gridgov.report.queue'))")
         assert len(queued) == 1 and queued[0]["payload"]["category"] == "0401", queued
+        assert queued[0]["photo"] == "离线现场.png"  # the file itself waits in IndexedDB
     finally:
         page.context.set_offline(False)
 
@@ -192,6 +197,12 @@ def test_offline_report_is_queued_and_sent_when_back_online(
     assert page.evaluate("localStorage.getItem('gridgov.report.queue')") is None
     case = page.request.get(f"/api/v1/cases/{number}").json()
     assert case["description"] == "浏览器测试：离线上报的暴露垃圾" and case["state"] == "reported", case
+    for _ in range(50):  # the photo follows the report once it is filed
+        case = page.request.get(f"/api/v1/cases/{number}").json()
+        if case["attachments"]:
+            break
+        page.wait_for_timeout(100)
+    assert [a["filename"] for a in case["attachments"]] == ["离线现场.png"], case["attachments"]
 
     # the mobile page itself: the form fits the phone's width
     page.goto("/report")

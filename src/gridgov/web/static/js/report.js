@@ -1,5 +1,6 @@
 // Mobile report page: category, description, photo preview, GPS (or typed lon/lat), POST to the JSON API.
-// When the network is down the report waits in localStorage and is sent on the next `online` event or page load.
+// When the network is down the report waits in localStorage, its photo in IndexedDB, and both are sent on the next
+// `online` event or page load.
 (function () {
   "use strict";
   var QUEUE_KEY = "gridgov.report.queue";
@@ -39,6 +40,45 @@
     queueBox.dataset.count = String(count);
     if (count && retryTimer === null) retryTimer = window.setInterval(flush, RETRY_MS);
     if (!count && retryTimer !== null) { window.clearInterval(retryTimer); retryTimer = null; }
+  }
+
+  // --- queued photos: IndexedDB holds the file itself (localStorage holds only text) -------------------------
+  var photos = (function () {
+    function open() {
+      return new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+        var request = indexedDB.open("gridgov-report", 1);
+        request.onupgradeneeded = function () { request.result.createObjectStore("photos"); };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    function run(mode, work) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction("photos", mode);
+          var request = work(tx.objectStore("photos"));
+          tx.oncomplete = function () { db.close(); resolve(request.result); };
+          tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+        });
+      });
+    }
+    return {
+      put: function (id, file) {
+        return run("readwrite", function (s) { return s.put({ blob: file, name: file.name, type: file.type }, id); });
+      },
+      get: function (id) { return run("readonly", function (s) { return s.get(id); }); },
+      remove: function (id) { return run("readwrite", function (s) { return s.delete(id); }).catch(function () {}); },
+    };
+  })();
+
+  /** The queued report's photo, uploaded to its new case, then forgotten. */
+  function sendQueuedPhoto(item, number) {
+    if (!item.photo) return Promise.resolve();
+    return photos.get(item.id).then(function (stored) {
+      if (!stored) return null;
+      return upload(number, new File([stored.blob], stored.name, { type: stored.type }));
+    }, function () { return null; }).then(function () { return photos.remove(item.id); });
   }
 
   // --- sending --------------------------------------------------------------------------------------------
@@ -104,8 +144,10 @@
       function (created) {
         writeQueue(readQueue().filter(function (other) { return other.id !== item.id; }));
         showResult(text.textFlushed, created && created.number);
-        flushing = false;
-        return flush();
+        return sendQueuedPhoto(item, created && created.number).then(function () {
+          flushing = false;
+          return flush();
+        });
       },
       function (err) {
         flushing = false;
@@ -116,6 +158,7 @@
         }
         // the server refused this report for good (e.g. the point lies outside the area): drop it, say why
         writeQueue(readQueue().filter(function (other) { return other.id !== item.id; }));
+        photos.remove(item.id);
         showError(text.textFailed + err.message);
         return flush();
       }
@@ -172,12 +215,17 @@
       function (err) {
         submit.disabled = false;
         if (err.network) {
-          var items = readQueue();
-          // a queued report keeps only the photo's name: photos are too large for localStorage
-          if (photo) data.description += "\n" + text.textPhoto.replace("{name}", photo.name);
-          items.push({ id: Date.now() + "-" + Math.random().toString(36).slice(2), queued_at: new Date().toISOString(), payload: data });
-          writeQueue(items);
-          showQueued();
+          var id = Date.now() + "-" + Math.random().toString(36).slice(2);
+          var kept = photo ? photos.put(id, photo).then(function () { return true; }, function () { return false; })
+                           : Promise.resolve(false);
+          kept.then(function (stored) {
+            // without IndexedDB the queued report can only name its photo
+            if (photo && !stored) data.description += "\n" + text.textPhoto.replace("{name}", photo.name);
+            var items = readQueue();
+            items.push({ id: id, queued_at: new Date().toISOString(), payload: data, photo: stored ? photo.name : null });
+            writeQueue(items);
+            showQueued();
+          });
           form.reset();
           preview.hidden = true;
         } else {
