@@ -241,7 +241,7 @@ def _forms(case: CaseRead) -> list[dict[str, Any]]:
                 "action": action.value,
                 "label": action.label,
                 "fields": fields,
-                "comment_required": action in (Action.give_back, Action.comment, Action.verify_fail),
+                "comment_required": action in (Action.give_back, Action.comment, Action.verify_fail, Action.feedback),
             }
         )
     return forms
