@@ -103,3 +103,19 @@ def test_cockpit_counters_follow_the_cases(client: TestClient, headers: dict[str
     case.state = "cancelled"
     session.commit()
     assert live() == (counters, areas, majors)
+
+
+def test_the_indicator_table_pages_and_the_export_holds_every_area(
+    client: TestClient, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.evaluation import pages
+
+    monkeypatch.setattr(pages, "FIGURE_PAGE", 1)  # two townships: one per page
+    first = client.get("/evaluation", params={"period": OCTOBER}, headers=headers).text
+    second = client.get("/evaluation", params={"period": OCTOBER, "offset": 1}, headers=headers).text
+    assert first.count('<tr data-key="') == 1 and second.count('<tr data-key="') == 1
+    assert "第 1–1 条，共 2 条" in first and 'data-testid="figures-next"' in first
+    assert "第 2–2 条，共 2 条" in second and 'data-testid="figures-next"' not in second
+    assert (FUCHUN in first) != (FUCHUN in second)
+    csv = client.get("/evaluation", params={"period": OCTOBER, "offset": 1, "format": "csv"}, headers=headers)
+    assert FUCHUN in csv.text and WANSHI in csv.text
