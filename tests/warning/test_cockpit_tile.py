@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -28,3 +30,32 @@ def test_the_cockpit_tile_and_the_board_list_red_orange_yellow_blue(client: Test
     assert [chips.index(f'data-colour="{c}"') for c in ("red", "orange", "yellow", "blue")] == sorted(
         chips.index(f'data-colour="{c}"') for c in ("red", "orange", "yellow", "blue")
     ), "the board's counts run red, orange, yellow, blue"
+
+
+def test_the_board_filters_by_township_and_colour(client: TestClient, session: Session) -> None:
+    county = build_county(session)
+    service = WarningService(session)
+    service.apply(create_zone(session, lon=119.92, lat=30.02), 4, None, NOW)  # 富春: red
+    service.apply(create_zone(session, lon=119.93, lat=30.02), 2, None, NOW)  # 富春: yellow
+    wanshi = create_zone(session, lon=120.05, lat=30.02)
+    wanshi.township_code, wanshi.village_code, wanshi.path = (
+        "330111100",
+        "330111100001",
+        "330111/330111100/330111100001/",
+    )
+    session.flush()
+    service.apply(wanshi, 4, None, NOW)  # 万市: red
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    session.commit()
+
+    def rows(**params: str) -> list[str]:
+        page = client.get("/warnings", params=params, headers=admin)
+        assert page.status_code == 200, page.text
+        return re.findall(r'<tr class="level-\w+" data-zone="[^"]+" data-colour="(\w+)"', page.text)
+
+    assert sorted(rows()) == ["red", "red", "yellow"]
+    assert sorted(rows(township="330111001")) == ["red", "yellow"]
+    assert rows(township="330111001", colour="red") == ["red"]
+    assert rows(colour="yellow") == ["yellow"]
+    page = client.get("/warnings", params={"township": "330111100"}, headers=admin).text
+    assert 'data-colour="red">1<' in page and 'data-colour="yellow">0<' in page  # the chips count the township's

@@ -18,6 +18,7 @@ from gridgov.errors import NotFound
 from gridgov.kit.bounds import MAX_INT, Id
 from gridgov.notify.api import ANSWER_WITHIN
 from gridgov.notify.models import Alert
+from gridgov.org.repository import OrgRepository
 from gridgov.warning.api import (
     NOT_VISIBLE,
     AsOf,
@@ -43,9 +44,20 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/warnings")
-def board(request: Request, session: SessionDep, user: PageUser) -> Response:
-    active = active_warnings(request, session, user)
+def board(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    township: Annotated[str | None, Query(max_length=32)] = None,
+    colour: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """The board; ``township`` and ``colour`` narrow the active warnings (the chips count the township's)."""
+    every = active_warnings(request, session, user)
+    names = OrgRepository(session).names_by_code(sorted({a.township_code for a in every}))
+    active = [a for a in every if not township or a.township_code == township]
     by_colour = {c.value: sum(1 for a in active if a.warning.colour == c.value) for c in Colour}
+    chosen = colour if colour in by_colour else ""
+    active = [a for a in active if not chosen or a.warning.colour == chosen]
     wettest = sorted(gauges(request, session, user), key=lambda g: (-g.rain_24h, -g.rain_1h, g.code))[:10]
     context = {
         "active": sorted(active, key=lambda a: (-Colour(a.warning.colour).rank, a.zone_code)),
@@ -57,6 +69,9 @@ def board(request: Request, session: SessionDep, user: PageUser) -> Response:
         "wettest": [g for g in wettest if g.rain_24h > 0],
         "exercise": current_exercise(session, request.app.state.clock()),
         "exercises": sum(1 for a in active if a.warning.exercise),
+        "townships": sorted(names.items()),
+        "township": township or "",
+        "colour": chosen,
     }
     return render(request, "warning/board.html", context)
 
