@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select, update
@@ -82,3 +83,25 @@ def test_a_search_stays_inside_the_users_area(client: TestClient, session: Sessi
     export = client.get("/cases", params={"q": number, "format": "csv"}, headers=wanshi)
     assert number not in export.text
     assert session.scalars(select(Case.number)).all() == [number]
+
+
+def test_a_long_list_counts_up_to_the_cap_and_pages_on(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million cases the list does not read every row to print the total: it counts to COUNT_CAP."""
+    from gridgov.case import pages, service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    county = build_county(session)
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    session.commit()
+    numbers = [_report(client, admin, f"第{n}件", "城西路") for n in range(3)]
+    body = client.get("/api/v1/cases", headers=admin).json()
+    assert (body["total"], body["total_capped"]) == (2, True)
+    exact = client.get("/api/v1/cases", params={"q": numbers[0]}, headers=admin).json()
+    assert (exact["total"], exact["total_capped"]) == (1, False)
+    page = client.get("/cases", headers=admin).text
+    assert "共 2+ 件" in page and "第 1 页" in page and "offset=2" in page  # a next page, its count unknown
+    last = client.get("/cases", params={"offset": 2}, headers=admin).text
+    assert last.count('data-number="') == 1 and "offset=4" not in last

@@ -78,8 +78,7 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> CasePage:
-    items, total = cases.search(user, where, limit=limit, offset=offset)
-    return CasePage(items=items, total=total)
+    return cases.search(user, where, limit=limit, offset=offset)
 
 
 @router.get("/cases/{number}", response_model=CaseRead, summary="One case with its timeline")

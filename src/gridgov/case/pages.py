@@ -130,7 +130,8 @@ def case_desk(
     unit_view = view == "unit" and bool(user.unit_ids)
     searcher = replace(user, scope_paths=(), person_id=None) if unit_view else user  # what the units were sent
     limit = EXPORT_LIMIT if format else PAGE_SIZE
-    cases, total = service.search(searcher, where, limit=limit, offset=0 if format else offset)
+    found = service.search(searcher, where, limit=limit, offset=0 if format else offset)
+    cases, total = found.items, found.total
     org = OrgRepository(session)
     units = org.units_by_codes([c.unit_code for c in cases if c.unit_code])
     townships = _townships(org, user)
@@ -165,6 +166,7 @@ def case_desk(
             "page_size": PAGE_SIZE,
             "page": offset // PAGE_SIZE + 1,
             "pages": max(1, -(-total // PAGE_SIZE)),
+            "capped": found.total_capped,
             "unit_names": unit_names,
             "township_names": township_names,
             "states": [(s.value, s.label) for s in CaseState],
@@ -280,17 +282,17 @@ def my_tasks(request: Request, user: PageUser, session: SessionDep) -> Response:
     """A grid member's day (我的任务): cases in the grid waiting for verification, cases being handled there, and
     unread notices; with the way to report and to the grid's cases."""
     service = case_service(request, session)
-    to_verify, verify_total = service.search(user, CaseQuery(state=CaseState.handled), limit=MY_LIMIT)
-    handling, handling_total = service.search(user, CaseQuery(state=CaseState.dispatched), limit=MY_LIMIT)
+    to_verify = service.search(user, CaseQuery(state=CaseState.handled), limit=MY_LIMIT)
+    handling = service.search(user, CaseQuery(state=CaseState.dispatched), limit=MY_LIMIT)
     notices = inbox(session, user.person, read=False, limit=MY_LIMIT)
     return render(
         request,
         "case/my.html",
         {
-            "to_verify": to_verify,
-            "verify_total": verify_total,
-            "handling": handling,
-            "handling_total": handling_total,
+            "to_verify": to_verify.items,
+            "verify_total": to_verify.total,
+            "handling": handling.items,
+            "handling_total": handling.total,
             "notices": notices,
         },
     )

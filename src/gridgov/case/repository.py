@@ -87,10 +87,13 @@ class CaseRepository:
             conditions.append(Case.reporter_person_id == reporter)
         return select(Case).where(or_(*conditions))
 
-    def page(self, stmt: Select[Case], *, limit: int, offset: int) -> tuple[list[Case], int]:
-        total = self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    def page(self, stmt: Select[Case], *, limit: int, offset: int, count_cap: int) -> tuple[list[Case], int, bool]:
+        """A page newest first, and how many match: counted up to ``count_cap`` (True when more match), so that
+        a county-wide list at a million cases does not read every row to say "1,000,000"."""
+        matching = stmt.order_by(None).with_only_columns(Case.id).limit(count_cap + 1).subquery()
+        total = self.session.scalar(select(func.count()).select_from(matching)) or 0
         items = list(self.session.scalars(stmt.order_by(Case.id.desc()).limit(limit).offset(offset)))
-        return items, total
+        return items, min(total, count_cap), total > count_cap
 
     def matching(self, words: str) -> ColumnElement[bool]:
         """The number starts with ``words``, or the description or address contains them."""

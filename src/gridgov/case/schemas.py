@@ -106,4 +106,5 @@ class CaseQuery(BaseModel):
 
 class CasePage(BaseModel):
     items: list[CaseRead]
-    total: int
+    total: int = Field(description="cases that match, counted up to 10,000")
+    total_capped: bool = Field(default=False, description="true: more than ``total`` match (counting stopped)")

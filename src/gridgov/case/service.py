@@ -17,7 +17,15 @@ from gridgov.case.geocell import cell_of
 from gridgov.case.models import Case, CaseAttachment, CaseEvent
 from gridgov.case.repository import CaseRepository
 from gridgov.case.routing import Place, Route, RoutingRules, escalate, route
-from gridgov.case.schemas import AttachmentRead, CaseAction, CaseEventRead, CaseQuery, CaseRead, CaseReport
+from gridgov.case.schemas import (
+    AttachmentRead,
+    CaseAction,
+    CaseEventRead,
+    CasePage,
+    CaseQuery,
+    CaseRead,
+    CaseReport,
+)
 from gridgov.case.taxonomy import Category, Limit, Taxonomy, Tier
 from gridgov.case.urgency import urgency
 from gridgov.case.workflow import ACTION_LABELS, Action, CaseState, allowed_actions, next_state
@@ -65,6 +73,8 @@ def intake_memo(session: Session) -> IntakeMemo:
     return memo
 
 
+COUNT_CAP = 10_000
+"""Lists count matching cases up to this many ("10,000+" beyond)."""
 CASE_READERS = STAFF_ROLES | {Role.api_client}
 """Roles that read the cases of their area; anyone else (the SMS gateway's account) reads only what it reported
 or what its units were sent."""
@@ -259,7 +269,7 @@ class CaseService:
 
     def search(
         self, principal: Principal, where: CaseQuery | None = None, *, limit: int = 50, offset: int = 0
-    ) -> tuple[list[CaseRead], int]:
+    ) -> CasePage:
         """Cases in the principal's area (or sent to their units, or reported by them) that match ``where``,
         newest first, with their colours."""
         where = where or CaseQuery()
@@ -279,8 +289,8 @@ class CaseService:
             stmt = stmt.where(self.repo.reported_before(local_midnight(where.until + timedelta(days=1))))
         if where.overdue:
             stmt = stmt.where(self.repo.overdue_at(self.clock()))
-        items, total = self.repo.page(stmt, limit=limit, offset=offset)
-        return [self.read(principal, case) for case in items], total
+        items, total, capped = self.repo.page(stmt, limit=limit, offset=offset, count_cap=COUNT_CAP)
+        return CasePage(items=[self.read(principal, case) for case in items], total=total, total_capped=capped)
 
     # intake ------------------------------------------------------------------------------------
     def report(self, principal: Principal, data: CaseReport, *, source: str = "app") -> Case:
