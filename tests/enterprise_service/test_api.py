@@ -43,6 +43,9 @@ def test_per_mu_import_is_all_or_nothing_and_exports(es_client: TestClient, worl
     listed = es_client.get(f"{BASE}/per-mu", params={"year": 2025}, headers=world.admin).json()
     scores = {i["credit_code"]: round(i["score"], 4) for i in listed["items"]}
     assert scores == {good: 171.044, other: 65.4945, third: 63.4615}  # the hand calculation of test_per_mu_logic
+    page = es_client.get(f"{BASE}/per-mu", params={"year": 2025, "limit": 1, "offset": 1}, headers=world.admin).json()
+    assert page["total"] == 3 and [i["credit_code"] for i in page["items"]] == [other]  # second by rank
+    assert sum(page["counts"].values()) == 3  # counts cover the whole list, not the page
     mine = es_client.get(f"{BASE}/per-mu", params={"year": 2025}, headers=world.fuchun).json()["items"]
     assert {i["credit_code"] for i in mine} == {good, other}  # the ranks are still the county's
     sheet = es_client.get(f"{BASE}/per-mu/export", params={"year": 2025}, headers=world.admin)

@@ -213,16 +213,16 @@ def per_mu(
     user: CurrentUser,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     klass: Annotated[Literal["A", "B", "C", "D"] | None, Query(alias="class")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> PerMuPage:
-    """The class list (分类名单) of a year with every score's parts and the change against last year."""
+    """The class list (分类名单) of a year with every score's parts and the change against last year, a page at a
+    time (the export holds every row)."""
     _staff(user, READ)
     service = PerMuService(session)
     chosen = _year(service, year)
-    items = service.read(reader(session, user), chosen)
-    counts = service.counts(items)
-    if klass:
-        items = [i for i in items if i.klass == klass]
-    return PerMuPage(year=chosen, counts=counts, items=items)
+    found = service.listing(reader(session, user), chosen, klass, limit=limit, offset=offset)
+    return PerMuPage(year=chosen, counts=found.counts, total=found.total, items=found.items)
 
 
 @router.get("/per-mu/export")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,7 +21,7 @@ from gridgov.enterprise_service.rules import Colour
 from gridgov.enterprise_service.schemas import AppealCreate
 from gridgov.enterprise_service.service import AppealFilter, AppealService
 from gridgov.errors import AppError, Forbidden
-from gridgov.kit.bounds import Id
+from gridgov.kit.bounds import Id, Offset
 from gridgov.kit.text import PlainLine, PlainText
 from gridgov.kit.time import to_local, utcnow
 from gridgov.registry.models import Enterprise
@@ -28,6 +29,8 @@ from gridgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ROOT = "/enterprise-service"
+PER_MU_PAGE = 100
+"""Rows per page of the class list (the export holds them all)."""
 
 
 def _colour(value: str | None) -> Colour | None:
@@ -195,15 +198,16 @@ def per_mu_page(
     user: PageUser,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     klass: Annotated[str | None, Query(alias="class", max_length=1)] = None,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     user.require(READ)
     service = PerMuService(session)
     years = service.years()
     chosen = year or (years[0] if years else to_local(utcnow()).year - 1)
-    items = service.read(reader(session, user), chosen)
-    counts = service.counts(items)
-    if klass:
-        items = [i for i in items if i.klass == klass]
-    context = {"items": items, "counts": counts, "year": chosen, "years": years, "klass": klass or "",
-               "scheme": service.scheme}  # fmt: skip
+    found = service.listing(reader(session, user), chosen, klass or None, limit=PER_MU_PAGE, offset=offset)
+    base = {"year": chosen, **({"class": klass} if klass else {})}
+    context = {"items": found.items, "counts": found.counts, "total": found.total, "offset": offset, "year": chosen,
+               "years": years, "klass": klass or "", "scheme": service.scheme,
+               "query_prev": urlencode({**base, "offset": max(offset - PER_MU_PAGE, 0)}),
+               "query_next": urlencode({**base, "offset": offset + PER_MU_PAGE})}  # fmt: skip
     return render(request, "enterprise_service/per_mu.html", context)

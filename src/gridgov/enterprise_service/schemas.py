@@ -170,6 +170,9 @@ class PerMuRead(BaseModel):
 class PerMuPage(BaseModel):
     year: int
     counts: dict[str, int]
+    """Enterprises per class (and incomplete / not evaluated) in the whole list."""
+    total: int
+    """Rows of the list (of the chosen class); ``items`` is the page from ``offset``."""
     items: list[PerMuRead]
 
 
