@@ -15,13 +15,13 @@ from gridgov.config import Settings
 from gridgov.db import Database
 from gridgov.main import create_app
 from gridgov.module import installed
-from gridgov.water.models import IntakePoint, IntakeUser, Permit
+from gridgov.water.models import Bill, IntakePoint, IntakeUser, Letter, Permit, Plan
 from gridgov.water.module import module as water_module
 
 
 @pytest.fixture(scope="session")
 def water_engine(engine: Engine) -> Engine:
-    tables = [IntakeUser.__table__, IntakePoint.__table__, Permit.__table__]
+    tables = [t.__table__ for t in (IntakeUser, IntakePoint, Permit, Plan, Bill, Letter)]
     IntakeUser.metadata.create_all(engine, tables=tables, checkfirst=True)  # type: ignore[arg-type]
     return engine
 

@@ -2,6 +2,10 @@
 
 * ``water.rates`` — the rules of the three rates (三率) of online metering data: expected reporting interval,
   lateness allowed, validity rules, the target (南浔: ≥ 95 %).
+* ``water.follow_up`` — the follow-up cases of the hourly pass.
+* ``water.surcharge`` — the base price and the over-plan surcharge tiers (超计划累进加价).
+* ``water.plans`` — the monthly plans' letters: the warning share (预警), the day bills and letters are issued
+  from, and who receives the letters.
 """
 
 from __future__ import annotations
@@ -74,3 +78,18 @@ class SurchargeSettings(BaseModel):
 
 
 SURCHARGE = DocumentKind("water.surcharge", SurchargeSettings, "gridgov.water", "data/surcharge.yaml")
+
+
+class PlanSettings(BaseModel):
+    """``water.plans``: the 用水进度提醒函's warning share, when the monthly pass issues last month's bills and
+    letters, and the roles (at the user's township) whose inbox receives the letters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    warn_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1, description="预警: 用水量达到计划的比例")
+    issue_day: int = Field(default=2, ge=1, le=28, description="每月N日起出具上月账单和提醒函")
+    notify_roles: tuple[str, ...] = Field(default=("township_operator",), description="接收提醒函的角色")
+
+
+PLANS = DocumentKind("water.plans", PlanSettings, "gridgov.water", "data/plans.yaml")

@@ -1,4 +1,5 @@
-"""Queries of the water module: the registry, the meters' datastreams and their readings (read-only)."""
+"""Queries of the water module: the registry, the meters' datastreams and their readings, the monthly plans and
+what the monthly pass issued (bills, letters), and who receives the letters."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.org.models import OrgNode, RoleAssignment
 from gridgov.org.repository import under
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.water.models import IntakePoint, IntakeUser, Permit
+from gridgov.water.models import Bill, IntakePoint, IntakeUser, Letter, Permit, Plan
 from gridgov.water.rates import Reading
 
 VOLUME = "volume"
@@ -77,3 +79,71 @@ class WaterRepository:
             for stream_id, time, received, value in rows:
                 found[stream_id].append(Reading(time, received, value))
         return found
+
+    def user_in(self, user_id: int, scope: Sequence[str]) -> IntakeUser | None:
+        """The user if it lies in ``scope``."""
+        return self.session.scalars(
+            select(IntakeUser).where(IntakeUser.id == user_id, under(scope, IntakeUser.path))
+        ).one_or_none()
+
+    def plans(self, user_ids: Sequence[int], year: int, months: Sequence[int] | None = None) -> list[Plan]:
+        """The plans of ``user_ids`` in ``year`` (of ``months`` when given), by user and month."""
+        found: list[Plan] = []
+        for chunk in range(0, len(user_ids), 500):
+            statement = select(Plan).where(Plan.user_id.in_(user_ids[chunk : chunk + 500]), Plan.year == year)
+            if months is not None:
+                statement = statement.where(Plan.month.in_(list(months)))
+            found += self.session.scalars(statement)
+        return sorted(found, key=lambda p: (p.user_id, p.month))
+
+    def plan(self, user_id: int, year: int, month: int) -> Plan | None:
+        return self.session.scalars(
+            select(Plan).where(Plan.user_id == user_id, Plan.year == year, Plan.month == month)
+        ).one_or_none()
+
+    def planned_users(self, year: int, month: int) -> list[IntakeUser]:
+        """Users with a plan for the month."""
+        statement = (
+            select(IntakeUser)
+            .join(Plan, Plan.user_id == IntakeUser.id)
+            .where(Plan.year == year, Plan.month == month)
+            .order_by(IntakeUser.id)
+        )
+        return list(self.session.scalars(statement))
+
+    def bills(self, year: int, month: int, scope: Sequence[str] | None = None) -> list[Bill]:
+        statement = select(Bill).join(IntakeUser, IntakeUser.id == Bill.user_id)
+        statement = statement.where(Bill.year == year, Bill.month == month)
+        if scope is not None:
+            statement = statement.where(under(scope, IntakeUser.path))
+        return list(self.session.scalars(statement.order_by(IntakeUser.path, IntakeUser.id)))
+
+    def bill_of(self, user_id: int, year: int, month: int) -> Bill | None:
+        return self.session.scalars(
+            select(Bill).where(Bill.user_id == user_id, Bill.year == year, Bill.month == month)
+        ).one_or_none()
+
+    def letters(self, year: int, month: int, scope: Sequence[str] | None = None) -> list[Letter]:
+        statement = select(Letter).join(IntakeUser, IntakeUser.id == Letter.user_id)
+        statement = statement.where(Letter.year == year, Letter.month == month)
+        if scope is not None:
+            statement = statement.where(under(scope, IntakeUser.path))
+        return list(self.session.scalars(statement.order_by(IntakeUser.path, IntakeUser.id)))
+
+    def letter_in(self, letter_id: int, scope: Sequence[str]) -> tuple[Letter, IntakeUser] | None:
+        row = self.session.execute(
+            select(Letter, IntakeUser)
+            .join(IntakeUser, IntakeUser.id == Letter.user_id)
+            .where(Letter.id == letter_id, under(scope, IntakeUser.path))
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    def role_holders(self, roles: Sequence[str], node_code: str) -> list[int]:
+        """Ids of the people holding one of ``roles`` at the node ``node_code``."""
+        statement = (
+            select(RoleAssignment.person_id)
+            .join(OrgNode, OrgNode.id == RoleAssignment.node_id)
+            .where(OrgNode.code == node_code, RoleAssignment.role.in_(list(roles)))
+            .order_by(RoleAssignment.person_id)
+        )
+        return list(dict.fromkeys(self.session.scalars(statement)))

@@ -1,16 +1,22 @@
-"""The water module's follow-up job (跟进): cases on the core case engine for intake users whose three rates stayed
-under the target over the last ``below_days`` days (one while such a case is open), and a renewal reminder for
-each permit ``renew_days`` before it expires (once per permit). Category and days are ``water.follow_up``.
+"""The water module's jobs. The follow-up job (跟进): cases on the core case engine for intake users whose three
+rates stayed under the target over the last ``below_days`` days (one while such a case is open), and a renewal
+reminder for each permit ``renew_days`` before it expires (once per permit). Category and days are ``water.follow_up``.
 
 Safe with several processes: each pass runs in one transaction that first takes the write lock (SQLite
 ``BEGIN IMMEDIATE``; PostgreSQL a transaction advisory lock, a process that does not get it skips the pass), and
 a case's ``source`` (``water:r:<user id>``, ``water:p:<permit id>``: the core keeps sources to 16
-characters) says whether it was opened already."""
+characters) says whether it was opened already.
+
+The monthly pass (月度出账): from the ``water.plans`` ``issue_day`` of a month (local time) it issues last month's
+bills and 用水进度提醒函 for every user with a plan for that month (``WaterPlans.issue``); it runs hourly, so a
+plan set later in the month still gets its bill and letter. The same lock makes one process issue at a time,
+and the unique (user, year, month) of bills and letters keeps anything from being issued twice."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select, text
@@ -22,17 +28,21 @@ from gridgov.case.schemas import CaseReport
 from gridgov.case.service import CaseService
 from gridgov.configdata.service import load_document
 from gridgov.db import Database
+from gridgov.evaluation.periods import ZONE, Period
 from gridgov.kit.actor import Actor, set_actor
 from gridgov.kit.periodic import Periodic
 from gridgov.kit.principal import system_principal
 from gridgov.org.repository import OrgRepository
-from gridgov.water.documents import FOLLOW_UP, RATES
+from gridgov.water.documents import FOLLOW_UP, PLANS, RATES
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.rates import Rates, meter_rates
 from gridgov.water.repository import WaterRepository
+from gridgov.water.service import Issued, WaterPlans
 
 LOCK = 0x57A7E6
 """PostgreSQL advisory lock key of the follow-up pass."""
+MONTHLY_LOCK = 0x57A7E7
+"""PostgreSQL advisory lock key of the monthly pass."""
 CLOSED = ("closed", "verified", "cancelled", "merged")
 SYSTEM = Actor(None, "system:water")
 
@@ -129,12 +139,19 @@ def follow_up(session: Session, cases: CaseService, now: datetime) -> int:
     return opened
 
 
+def _locked(session: Session, key: int) -> bool:
+    """Take the pass's write lock for the transaction (SQLite ``BEGIN IMMEDIATE``); False when another process
+    holds it (PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": key}))
+
+
 def run_pass(database: Database, now: datetime, calendar: WorkCalendar | None = None) -> int:
     """One follow-up pass in its own transaction; 0 when another process holds the pass (PostgreSQL)."""
     with database.sessions() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        elif not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": LOCK}):
+        if not _locked(session, LOCK):
             return 0
         set_actor(session, SYSTEM)
         opened = follow_up(session, CaseService(session, calendar=calendar, clock=lambda: now), now)
@@ -142,9 +159,26 @@ def run_pass(database: Database, now: datetime, calendar: WorkCalendar | None = 
         return opened
 
 
+def monthly_pass(database: Database, now: datetime) -> Issued:
+    """Issue last month's bills and letters when the month is past ``issue_day`` (local time), in its own
+    transaction; nothing when another process holds the pass (PostgreSQL) or before the day."""
+    with database.sessions() as session:
+        if not _locked(session, MONTHLY_LOCK):
+            return Issued()
+        if now.astimezone(ZoneInfo(ZONE)).day < load_document(session, PLANS).issue_day:
+            return Issued()
+        set_actor(session, SYSTEM)
+        issued = WaterPlans(session).issue(Period.month_of(now).previous(), now)
+        session.commit()
+        return issued
+
+
 def jobs(app: FastAPI) -> list[Periodic]:
-    """The hourly follow-up pass (off where the core's sweep is off, as in tests)."""
+    """The hourly follow-up and monthly passes (off where the core's sweep is off, as in tests)."""
     state = app.state
     if state.settings.sweep_seconds <= 0:
         return []
-    return [Periodic("water-follow-up", 3600, lambda: run_pass(state.db, state.clock(), state.calendar))]
+    return [
+        Periodic("water-follow-up", 3600, lambda: run_pass(state.db, state.clock(), state.calendar)),
+        Periodic("water-monthly", 3600, lambda: monthly_pass(state.db, state.clock())),
+    ]

@@ -1,25 +1,42 @@
-"""The intake registry as a workbook: sheets 取水户, 取水点 and 取水许可 (XLSX through ``gridgov.kit.tabular``).
+"""The intake registry as a workbook: sheets 取水户, 取水点, 取水许可 and 用水计划 (XLSX through
+``gridgov.kit.tabular``); the monthly plans alone also as CSV (the 用水计划 columns).
 
 Import is all or nothing: every cell error (sheet, row, column) is collected and nothing is written if there
-is one. Users are matched by 统一社会信用代码, points by user and name, permits by number; matched rows are
-updated, others added, nothing is deleted."""
+is one. Users are matched by 统一社会信用代码, points by user and name, permits by number, plans by user, year and
+month; matched rows are updated, others added, nothing is deleted. A plan names a user already registered, or
+one of the same workbook; an import with a scope (the API's caller) only reaches the users in it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.kit.tabular import CellError, Column, ImportFailed, Row, Sheet, read_xlsx, write_xlsx
+from gridgov.kit.tabular import (
+    Cell,
+    CellError,
+    Column,
+    ImportFailed,
+    Row,
+    Sheet,
+    read_csv,
+    read_xlsx,
+    write_csv,
+    write_xlsx,
+)
 from gridgov.org.models import OrgNode
+from gridgov.org.repository import under
 from gridgov.registry.credit_code import problem
 from gridgov.registry.industry import problem as industry_problem
 from gridgov.registry.schemas import EnterpriseCreate, Phone
 from gridgov.registry.service import RegistryService
-from gridgov.water.models import IntakePoint, IntakeUser, Permit
+from gridgov.water.models import IntakePoint, IntakeUser, Permit, Plan
+from gridgov.water.progress import M3
 
 USERS = Sheet(
     "取水户",
@@ -58,6 +75,15 @@ PERMITS = Sheet(
         Column("status", "状态", required=False),
     ),
 )
+PLANS = Sheet(
+    "用水计划",
+    (
+        Column("credit_code", "统一社会信用代码"),
+        Column("year", "年"),
+        Column("month", "月"),
+        Column("planned_m3", "计划水量(m³)"),
+    ),
+)
 PHONE: TypeAdapter[str | None] = TypeAdapter(Phone)
 SOURCES = {"surface": "surface", "地表水": "surface", "ground": "ground", "地下水": "ground", "public": "public"}
 SOURCES["公共供水"] = "public"
@@ -69,9 +95,10 @@ class ImportSummary:
     users: int
     points: int
     permits: int
+    plans: int = 0
 
     def __str__(self) -> str:
-        return f"{self.users} 取水户, {self.points} 取水点, {self.permits} 取水许可"
+        return f"{self.users} 取水户, {self.points} 取水点, {self.permits} 取水许可, {self.plans} 用水计划"
 
 
 def _number(row: Row, key: str, errors: list[CellError], low: float, high: float) -> float:
@@ -93,6 +120,26 @@ def _date(row: Row, key: str, errors: list[CellError]) -> date:
     except ValueError:
         errors.append(row.error(key, f"日期应为YYYY-MM-DD (date must be YYYY-MM-DD: {text!r})"))
         return date(1970, 1, 1)
+
+
+def _integer(row: Row, key: str, errors: list[CellError], low: int, high: int) -> int:
+    text = row.values.get(key, "")
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors.append(row.error(key, f"应为{low}–{high}之间的整数 (must be a whole number {low}–{high}: {text!r})"))
+        return 0
+    return int(text)
+
+
+def _volume(row: Row, key: str, errors: list[CellError]) -> Decimal:
+    text = row.values.get(key, "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 <= value <= Decimal("1e10"):
+        errors.append(row.error(key, f"应为0–1e10之间的数 (must be a number 0–1e10: {text!r})"))
+        return Decimal(0)
+    return value.quantize(M3)
 
 
 def _required(row: Row, key: str, errors: list[CellError]) -> str:
@@ -122,6 +169,7 @@ class WaterTransfer:
         users = {u.id: u for u in self.session.scalars(select(IntakeUser).order_by(IntakeUser.id))}
         points = {p.id: p for p in self.session.scalars(select(IntakePoint).order_by(IntakePoint.id))}
         permits = list(self.session.scalars(select(Permit).order_by(Permit.id)))
+        plans = self.plan_rows(None)
         return write_xlsx(
             [
                 (
@@ -163,11 +211,76 @@ class WaterTransfer:
                         for p in permits
                     ],
                 ),
+                (PLANS, plans),
             ]
         )
 
+    def plan_rows(self, scope: Sequence[str] | None, year: int | None = None) -> list[list[Cell]]:
+        """The 用水计划 rows of the users in ``scope`` (None: all), of ``year`` when given."""
+        statement = select(IntakeUser.credit_code, Plan.year, Plan.month, Plan.planned_m3).join(
+            IntakeUser, IntakeUser.id == Plan.user_id
+        )
+        if scope is not None:
+            statement = statement.where(under(scope, IntakeUser.path))
+        if year is not None:
+            statement = statement.where(Plan.year == year)
+        statement = statement.order_by(IntakeUser.credit_code, Plan.year, Plan.month)
+        return [[code, y, m, float(planned)] for code, y, m, planned in self.session.execute(statement)]
+
+    def export_plans_csv(self, scope: Sequence[str] | None, year: int | None = None) -> bytes:
+        return write_csv(PLANS, self.plan_rows(scope, year))
+
+    def import_plans(self, data: bytes, filename: str, scope: Sequence[str] | None) -> int:
+        """Plans from a .csv (the 用水计划 columns) or the sheet 用水计划 of an .xlsx, for users in ``scope``
+        (None: all); all or nothing. The plans written."""
+        if filename.lower().endswith(".csv"):
+            rows, errors = read_csv(data, PLANS)
+        else:
+            sheets, errors = read_xlsx(data, (PLANS,))
+            rows = sheets[PLANS.name]
+        statement = select(IntakeUser)
+        if scope is not None:
+            statement = statement.where(under(scope, IntakeUser.path))
+        users = {u.credit_code: u for u in self.session.scalars(statement)}
+        checked = self._plans(rows, errors, set(users))
+        if errors:
+            raise ImportFailed(errors)
+        return self._write_plans(checked, users)
+
+    def _plans(self, rows: list[Row], errors: list[CellError], known: set[str]) -> list[tuple[str, int, int, Decimal]]:
+        """The checked (code, year, month, m³) of the 用水计划 rows; errors appended to ``errors``."""
+        found: list[tuple[str, int, int, Decimal]] = []
+        seen: set[tuple[str, int, int]] = set()
+        for row in rows:
+            code = _required(row, "credit_code", errors).upper()
+            if code and code not in known:
+                errors.append(row.error("credit_code", f"取水户不存在 (no intake user {code})"))
+            year = _integer(row, "year", errors, 1900, 2200)
+            month = _integer(row, "month", errors, 1, 12)
+            planned = _volume(row, "planned_m3", errors)
+            if (code, year, month) in seen and year and month:
+                errors.append(row.error("month", f"重复的计划 (duplicate plan of {code} {year}-{month:02d})"))
+            seen.add((code, year, month))
+            found.append((code, year, month, planned))
+        return found
+
+    def _write_plans(self, checked: list[tuple[str, int, int, Decimal]], users: dict[str, IntakeUser]) -> int:
+        ids = [users[code].id for code, *_rest in checked]
+        existing = {
+            (p.user_id, p.year, p.month): p for p in self.session.scalars(select(Plan).where(Plan.user_id.in_(ids)))
+        }
+        for code, year, month, planned in checked:
+            key = (users[code].id, year, month)
+            plan = existing.get(key)
+            if plan is None:
+                plan = existing[key] = Plan(user_id=key[0], year=year, month=month)
+                self.session.add(plan)
+            plan.planned_m3 = planned
+        self.session.flush()
+        return len(checked)
+
     def import_xlsx(self, data: bytes) -> ImportSummary:
-        sheets, errors = read_xlsx(data, (USERS, POINTS, PERMITS))
+        sheets, errors = read_xlsx(data, (USERS, POINTS, PERMITS, PLANS))
         nodes = {
             code: (kind, path)
             for code, kind, path in self.session.execute(select(OrgNode.code, OrgNode.kind, OrgNode.path))
@@ -276,9 +389,11 @@ class WaterTransfer:
                     },
                 )
             )
+        plan_rows = self._plans(sheets.get(PLANS.name, []), errors, known)
         if errors:
             raise ImportFailed(errors)
-        return self._write(user_rows, point_rows, permit_rows, users)
+        summary = self._write(user_rows, point_rows, permit_rows, users)
+        return ImportSummary(summary.users, summary.points, summary.permits, self._write_plans(plan_rows, users))
 
     def _write(
         self,
