@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.configdata.service import load_document
@@ -43,6 +43,8 @@ SHEET = Sheet(
         *(Column(key, FIGURE_HEADERS[key], required=False) for key in FIGURES),
     ),
 )
+_RESULTS: dict[tuple[object, ...], dict[int, Result]] = {}
+"""Scored years by (database, year, figures' count and latest change, scheme): see ``PerMuService.evaluate``."""
 YES = {"是", "yes", "y", "true", "1"}
 NO = {"否", "no", "n", "false", "0"}
 
@@ -83,14 +85,26 @@ class PerMuService:
         return sorted(set(self.session.scalars(select(PerMuFigures.year).distinct())), reverse=True)
 
     def evaluate(self, year: int) -> dict[int, Result]:
-        """Every enterprise of the year, scored together (enterprise id → result); rows read as plain tuples."""
+        """Every enterprise of the year, scored together (enterprise id → result); rows read as plain tuples.
+        Kept per process while the year's figures (row count, latest change) and the scheme stay the same, so
+        paging the class list does not score 50,000 firms twice per page."""
         f = PerMuFigures
+        scheme = self.scheme
+        count, changed = self.session.execute(select(func.count(), func.max(f.updated_at)).where(f.year == year)).one()
+        cache_key = (str(self.session.get_bind().engine.url), year, count, changed, scheme.model_dump_json())
+        cached = _RESULTS.get(cache_key)
+        if cached is not None:
+            return cached
         columns = [getattr(f, key) for key in FIGURES]
         rows = self.session.execute(
             select(f.enterprise_id, f.above_scale, f.in_production, f.veto, *columns).where(f.year == year)
         )
         figures = [Figures(r[0], r[1], r[2], r[3], dict(zip(FIGURES, r[4:], strict=True))) for r in rows]
-        return {r.key: r for r in evaluate(figures, self.scheme)}
+        results = {r.key: r for r in evaluate(figures, scheme)}
+        if len(_RESULTS) >= 8:
+            _RESULTS.clear()
+        _RESULTS[cache_key] = results
+        return results
 
     def entries(self, reader: Reader, year: int) -> list[Entry]:
         results = self.evaluate(year)
