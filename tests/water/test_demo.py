@@ -4,6 +4,7 @@ meter each, and last month's readings whose county rates come out a little above
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from gridgov.sensing.models import Datastream
 from gridgov.water.demo import build_water
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
 from gridgov.water.rates import Rates
-from gridgov.water.service import WaterRates
+from gridgov.water.service import WaterPlans, WaterRates
 
 
 def test_the_demo_figures(wsession: Session) -> None:
@@ -46,3 +47,10 @@ def test_the_demo_figures(wsession: Session) -> None:
     below = [e for e in by_user if e.rates.below(0.95)]
     assert 3 <= len(below) <= 15, summary
     assert summary.users_below == len(below)
+
+    # every user's twelve plans; last month's bills and letters issued once each, every level present
+    assert summary.plans == 131 * 12 and summary.bills == 131
+    levels = (summary.letters_normal, summary.letters_warning, summary.letters_over)
+    assert sum(levels) == 131 and all(n >= 5 for n in levels), summary
+    assert Decimal(summary.surcharge_yuan) > 0
+    assert WaterPlans(wsession).issue(period, utcnow()).bills == 0

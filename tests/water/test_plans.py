@@ -26,8 +26,10 @@ from gridgov.water.documents import SurchargeSettings
 from gridgov.water.models import Bill, IntakeUser, Letter
 from gridgov.water.progress import Level, level_of, use_between, valid_readings
 from gridgov.water.rates import Reading, Rules
+from gridgov.water.repository import WaterRepository
 from gridgov.water.service import WaterPlans
 from gridgov.water.tasks import monthly_pass
+from gridgov.water.transfer import WaterTransfer
 from tests.factories import FUCHUN, build_county, user
 from tests.water.factories import FUCHUN_A, HOURS, PERIOD, add_user
 
@@ -191,3 +193,21 @@ def test_the_letter_pdf_reads_in_chinese(wclient: TestClient, wsession: Session,
     compact = "".join(text.split())
     for words in ("用水进度提醒函", "富春纺织有限公司", "超计划", "累计实际用水量7190.00m³", "2152.00"):
         assert words in compact, words
+
+
+def test_the_registry_workbook_carries_the_plans(wsession: Session) -> None:
+    build_county(wsession)
+    known = add_user(wsession, 1, FUCHUN_A)
+    WaterPlans(wsession).set_plan(known, 2026, 3, Decimal("1200.50"))
+    workbook = WaterTransfer(wsession).export_xlsx()
+    assert (
+        WaterTransfer(wsession)
+        .export_plans_csv(None)
+        .decode("utf-8-sig")
+        .splitlines()[1]
+        .startswith(f"{known.credit_code},2026,3,1200.5")
+    )
+    WaterPlans(wsession).set_plan(known, 2026, 3, Decimal(1))
+    summary = WaterTransfer(wsession).import_xlsx(workbook)
+    assert summary.plans == 1 and "1 用水计划" in str(summary)
+    assert [p.planned_m3 for p in WaterRepository(wsession).plans([known.id], 2026)] == [Decimal("1200.50")]

@@ -1,8 +1,10 @@
 """The water module's demo (seed 003 南浔's figures on the demo county): 131 intake users, 48 of them industrial
 above 50,000 m³ a year, one intake point, permit and meter (a core sensing station with a ``volume``
 datastream) each, and last month's hourly cumulative readings with realistic gaps, late and bad readings, so
-that the county's three rates come out a little above 95 % and a few users fall below. Everything is marked
-synthetic. Rows are inserted in bulk (executemany)."""
+that the county's three rates come out a little above 95 % and a few users fall below; daily readings from the
+start of that month's year before it; a monthly plan (月用水计划) of every user for that year, a little above or
+below its pace, and last month's bills and 用水进度提醒函 issued by ``WaterPlans.issue`` as the monthly pass does.
+Everything is marked synthetic. Rows are inserted in bulk (executemany)."""
 
 from __future__ import annotations
 
@@ -15,16 +17,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gridgov.demo.people import synthetic_name, synthetic_phone
-from gridgov.evaluation.periods import Period
+from gridgov.evaluation.periods import Period, PeriodKind
 from gridgov.org.enums import NodeKind
 from gridgov.org.models import OrgNode
 from gridgov.registry.credit_code import generate
 from gridgov.registry.models import Enterprise
 from gridgov.sensing.models import Datastream, Observation, Station
-from gridgov.water.models import IntakePoint, IntakeUser, Permit
+from gridgov.water.models import IntakePoint, IntakeUser, Permit, Plan
+from gridgov.water.progress import volume
 from gridgov.water.rates import Rates
 from gridgov.water.repository import VOLUME
-from gridgov.water.service import WaterRates
+from gridgov.water.service import WaterPlans, WaterRates
 
 USERS, INDUSTRIAL = 131, 48
 """南浔: 131 off-channel non-agricultural intake users metered online; 48 industrial above 50,000 m³/year."""
@@ -47,6 +50,12 @@ class WaterSummary:
     completeness: str
     accuracy: str
     users_below: int
+    plans: int
+    bills: int
+    letters_normal: int
+    letters_warning: int
+    letters_over: int
+    surcharge_yuan: str
 
 
 def _share(n: int, d: int) -> str:
@@ -55,16 +64,18 @@ def _share(n: int, d: int) -> str:
 
 def _series(
     rng: np.random.Generator, hours: list[datetime], annual: float, poor: bool
-) -> list[tuple[datetime, datetime, float]]:
-    """(time, received, cumulative m³) of one meter: hourly draws with a daily rhythm, missing hours and
-    outages, late deliveries, and a few bad values (spikes, a counter going backwards)."""
+) -> tuple[float, list[tuple[datetime, datetime, float]]]:
+    """The counter before the first hour, and (time, received, cumulative m³) of one meter: hourly draws with a
+    daily rhythm, missing hours and outages, late deliveries, and a few bad values (spikes, a counter going
+    backwards). The counter starts above 1.5 years of use, so the year's daily readings before stay positive."""
     missing = rng.uniform(0.05, 0.09) if poor else rng.uniform(0.003, 0.02)
     late = rng.uniform(0.04, 0.08) if poor else rng.uniform(0.004, 0.02)
     bad = rng.uniform(0.02, 0.05) if poor else rng.uniform(0.0, 0.012)
     outage_start = int(rng.integers(0, len(hours))) if poor or rng.random() < 0.15 else -1
     outage_len = int(rng.integers(8, 36)) if poor else int(rng.integers(3, 10))
     hourly = annual / 8760
-    counter = float(rng.uniform(1e4, 1e6))
+    counter = 1.5 * annual + float(rng.uniform(1e4, 1e6))
+    start = counter
     out: list[tuple[datetime, datetime, float]] = []
     for i, moment in enumerate(hours):
         local_hour = (moment.hour + 8) % 24
@@ -82,7 +93,19 @@ def _series(
                 else round(counter * float(rng.uniform(0.5, 0.99)), 2)
             )
         out.append((moment, moment + delay, value))
-    return out
+    return start, out
+
+
+def _earlier(
+    rng: np.random.Generator, days: list[datetime], annual: float, counter: float
+) -> list[tuple[datetime, datetime, float]]:
+    """Daily readings (local noon) of the days before the hourly month, ending below ``counter``."""
+    uses = [annual / 365 * float(rng.uniform(0.8, 1.2)) for _ in days]
+    values, value = [], counter
+    for use in reversed(uses):
+        value -= use
+        values.append(round(value, 2))
+    return [(day, day + timedelta(minutes=2), v) for day, v in zip(days, reversed(values), strict=True)]
 
 
 def build_water(session: Session, seed: int = 20240601, now: datetime | None = None) -> WaterSummary:
@@ -199,15 +222,22 @@ def build_water(session: Session, seed: int = 20240601, now: datetime | None = N
     period = Period.month_of(now).previous()
     start, end = period.bounds()
     hours = [start + timedelta(hours=h) for h in range(int((end - start).total_seconds()) // 3600)]
+    year_start = Period(period.year, PeriodKind.year, 1).bounds()[0]
+    days = [year_start + timedelta(days=d, hours=12) for d in range((start - year_start).days)]
+    daily = np.random.default_rng(seed + 13)
     readings = 0
     for index, stream in enumerate(stream_ids):
+        annual = user_rows[index]["annual_volume_m3"]
+        counter, series = _series(rng, hours, annual, index in poor)
         rows = [
             {"datastream_id": stream, "phenomenon_time": t, "received_at": r, "value": v, "repeats": 0}
-            for t, r, v in _series(rng, hours, user_rows[index]["annual_volume_m3"], index in poor)
+            for t, r, v in _earlier(daily, days, annual, counter) + series
         ]
         session.execute(insert(Observation), rows)
         readings += len(rows)
+    plans = _plans(session, daily, user_ids, [r["annual_volume_m3"] for r in user_rows], period.year, now)
     session.flush()
+    issued = WaterPlans(session).issue(period, now)
     service = WaterRates(session)
     target = service.target()
     by_user = service.by_user(period)
@@ -221,7 +251,34 @@ def build_water(session: Session, seed: int = 20240601, now: datetime | None = N
         completeness=_share(total.complete, total.expected),
         accuracy=_share(total.valid, total.received),
         users_below=sum(1 for e in by_user if e.rates.below(target)),
+        plans=plans,
+        bills=issued.bills,
+        letters_normal=issued.letters.get("normal", 0),
+        letters_warning=issued.letters.get("warning", 0),
+        letters_over=issued.letters.get("over", 0),
+        surcharge_yuan=str(issued.surcharge),
     )
+
+
+def _plans(
+    session: Session, rng: np.random.Generator, user_ids: list[int], annuals: list[float], year: int, now: datetime
+) -> int:
+    """Every user's twelve monthly plans of ``year``: its annual volume spread evenly, times a factor of 0.85–1.5
+    of its own (a plan below its pace runs over, one well above it stays normal)."""
+    rows = [
+        {
+            "user_id": uid,
+            "year": year,
+            "month": month,
+            "planned_m3": volume(float(annual / 12 * factor)),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for uid, annual, factor in zip(user_ids, annuals, rng.uniform(0.85, 1.5, len(user_ids)), strict=True)
+        for month in range(1, 13)
+    ]
+    session.execute(insert(Plan), rows)
+    return len(rows)
 
 
 def _register(
