@@ -318,7 +318,8 @@ def solve(problem: Problem, chunk_posts: int = CHUNK_POSTS) -> Solution:
     chunks = [problem.posts[i : i + chunk_posts] for i in range(0, len(problem.posts), chunk_posts)]
     home = {post.code: n for n, chunk in enumerate(chunks) for post in chunk}
     found: list[Assignment] = []
-    statuses, bounds = set(), []
+    bounds: list[float] = []
+    worst: float | None = None  # the roster's objective so far: the most loaded person of the chunks solved
     for n, chunk in enumerate(chunks):
         people = []
         for person in problem.people:
@@ -327,15 +328,31 @@ def solve(problem: Problem, chunk_posts: int = CHUNK_POSTS) -> Solution:
                 people.append(replace(person, posts={c: r for c, r in posts.items() if home[c] == n}))
         left = problem.rules.time_limit_seconds - (time.perf_counter() - began)
         rules = replace(problem.rules, time_limit_seconds=max(2.0, left / (len(chunks) - n)))
-        part = _solve_whole(replace(problem, posts=chunk, people=tuple(people), rules=rules), time.perf_counter())
+        part = _solve_whole(
+            replace(problem, posts=chunk, people=tuple(people), rules=rules), time.perf_counter(), good_enough=worst
+        )
         if part.status not in ("optimal", "feasible"):
             return Solution(part.status, seconds=time.perf_counter() - began, reasons=part.reasons)
-        statuses.add(part.status)
         bounds.append(part.bound or 0.0)
+        worst = max(worst or 0.0, part.objective or 0.0)
         found += part.assignments
     found.sort(key=lambda a: (a.day, a.start, a.post, a.role, a.person_id))
-    status = "optimal" if statuses == {"optimal"} else "feasible"
-    return Solution(status, found, _objective(problem, found), max(bounds), time.perf_counter() - began)
+    objective = _objective(problem, found)
+    status = "optimal" if objective <= max(bounds) + 1e-9 else "feasible"
+    return Solution(status, found, objective, max(bounds), time.perf_counter() - began)
+
+
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    """Ends the search at the first solution whose objective is at most ``target``: a chunk's min-max cannot
+    lower the month's, which the chunks already solved have set."""
+
+    def __init__(self, target: float) -> None:
+        super().__init__()
+        self.target = target
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value <= self.target + 1e-9:
+            self.stop_search()
 
 
 def _objective(problem: Problem, assignments: Sequence[Assignment]) -> float:
@@ -356,7 +373,7 @@ def _objective(problem: Problem, assignments: Sequence[Assignment]) -> float:
     )
 
 
-def _solve_whole(problem: Problem, began: float) -> Solution:
+def _solve_whole(problem: Problem, began: float, good_enough: float | None = None) -> Solution:
     built = _Model(problem, explain=False)
     built.build()
     hinted = _greedy(problem, list(built.x))
@@ -365,7 +382,7 @@ def _solve_whole(problem: Problem, began: float) -> Solution:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = problem.rules.time_limit_seconds
     solver.parameters.num_workers = problem.rules.workers
-    code = solver.solve(built.model)
+    code = solver.solve(built.model, _StopAt(good_enough) if good_enough is not None else None)
     status = _status(code)
     if status == "infeasible":
         return Solution(status, seconds=time.perf_counter() - began, reasons=explain(problem))
