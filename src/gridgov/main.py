@@ -26,7 +26,7 @@ from gridgov.config import Settings, get_settings
 from gridgov.db import Database
 from gridgov.errors import AppError, LoginRequired
 from gridgov.evaluation.providers import Indicators
-from gridgov.i18n import translator
+from gridgov.i18n import one_language, translator
 from gridgov.kit.responses import ERROR_RESPONSES
 from gridgov.kit.text import RefuseControlInUrl
 from gridgov.kit.time import utcnow
@@ -122,7 +122,7 @@ def create_app(
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
         if _wants_page(request):
-            context = {"message": exc.message, "status_code": exc.status_code}
+            context = {"message": one_language(exc.message, request_locale(request)), "status_code": exc.status_code}
             return render(request, "error.html", context, status_code=exc.status_code)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 

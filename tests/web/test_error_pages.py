@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from gridgov.i18n import one_language
+from gridgov.org.enums import Role
+from tests.factories import COUNTY, build_county, user
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
@@ -23,3 +28,23 @@ def test_an_unknown_api_address_stays_json(client: TestClient) -> None:
     answer = client.get("/api/v1/no-such-thing", headers=HTML)
     assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}
     assert client.get("/no-such-page").json() == {"detail": "Not Found"}  # no browser: JSON
+
+
+def test_a_refusal_on_a_page_speaks_the_readers_language_only(client: TestClient, session: Session) -> None:
+    county = build_county(session)
+    admin = user(session, county, "admin", Role.admin, COUNTY)
+    session.commit()
+    page = client.get("/cases/20990101000001", headers={**HTML, **admin})
+    assert page.status_code == 404 and "案件不存在或不在您的辖区内" in page.text and "no such case" not in page.text
+    client.cookies.set("gridgov_lang", "en")
+    english = client.get("/cases/20990101000001", headers={**HTML, **admin})
+    client.cookies.delete("gridgov_lang")
+    assert "no such case in your area" in english.text and "不存在" not in english.text
+    api = client.get("/api/v1/cases/20990101000001", headers=admin)
+    assert "不存在" in api.text and "no such case" in api.text  # the API keeps both languages
+
+
+def test_one_language_picks_the_part_and_leaves_others_alone() -> None:
+    assert one_language("当前角色无权执行此操作 (needs village:read)", "en") == "needs village:read"
+    assert one_language("该点不在任何乡镇(街道)内 (point is in no township)", "zh-CN") == "该点不在任何乡镇(街道)内"
+    assert one_language("station code taken", "zh-CN") == "station code taken"

@@ -4,6 +4,7 @@ the installed modules (``add_catalogues``), which may not redefine a core key.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -47,3 +48,15 @@ def translator(locale: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return translate
+
+
+_BILINGUAL = re.compile(r"^(?P<zh>.*[\u3400-\u9fff].*?)\s*[(（](?P<en>[\x20-\x7e]+)[)）]\s*$", re.DOTALL)
+
+
+def one_language(message: str, locale: str) -> str:
+    """A service message written "中文 (English)" in the reader's language only; any other message as it is.
+    Pages show this; the JSON API keeps both, for clients of either language."""
+    found = _BILINGUAL.match(message)
+    if found is None:
+        return message
+    return found["en"] if locale == "en" else found["zh"].strip()
