@@ -17,13 +17,14 @@ from sqlalchemy import select
 from gridgov import core
 from gridgov.audit.recorder import install as install_audit
 from gridgov.auth import cli as auth_cli
+from gridgov.auth.passwords import DEMO_PASSWORD
 from gridgov.case import cli as case_cli
 from gridgov.case.catalogue import save_taxonomy
 from gridgov.case.taxonomy import default_taxonomy
 from gridgov.config import adopt_listen_address, get_settings
 from gridgov.configdata.service import DocumentKind, load_document, save_document
 from gridgov.db import Database
-from gridgov.demo.builder import DEMO_PASSWORD, build
+from gridgov.demo.builder import build
 from gridgov.demo.history import build_history
 from gridgov.errors import AppError
 from gridgov.evaluation import cli as evaluation_cli

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from gridgov.auth.passwords import DEMO_PASSWORD, MIN_LENGTH, common_passwords, password_problem
 from gridgov.auth.service import AuthService
 from gridgov.config import Settings
-from gridgov.demo.builder import DEMO_PASSWORD as BUILDER_PASSWORD
 from gridgov.errors import InvalidInput
 from gridgov.org.enums import Role
 from tests.factories import COUNTY, build_county, create_person
@@ -39,10 +38,6 @@ def test_the_vendored_list_is_the_ten_thousand_most_common() -> None:
 def test_weak_passwords_are_refused_with_the_reason(password: str, reason: str) -> None:
     problem = password_problem(password, "zhangsan")
     assert problem is not None and reason in problem
-
-
-def test_the_demo_builder_uses_the_same_demo_password() -> None:
-    assert BUILDER_PASSWORD == DEMO_PASSWORD
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=MIN_LENGTH, max_size=40))

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.auth.models import Account
+from gridgov.auth.passwords import DEMO_PASSWORD
+from gridgov.auth.security import verify_password
+from gridgov.auth.service import principal_for
 from gridgov.demo.builder import build
 from gridgov.village.demo import build_village
 
@@ -30,3 +35,13 @@ def test_the_demo_figures(vsession: Session) -> None:
     assert (summary.canteens, summary.meal_points, summary.venues) == (7, 32, 9)
     full, total = map(int, summary.shifts_fully_staffed.split("/"))
     assert 0 < full < total
+
+
+def test_the_demo_resident_signs_in_to_their_own_village(vsession: Session) -> None:
+    """`jumin` is a resident: its village is where it belongs, not an area it reads."""
+    build(vsession, seed=20240601)
+    build_village(vsession, seed=20240601)
+    account = vsession.scalars(select(Account).where(Account.username == "jumin")).one()
+    assert verify_password(account.password_hash, DEMO_PASSWORD)
+    principal = principal_for(account)
+    assert principal.roles == {"resident"} and principal.scope_paths == () and len(principal.home_paths) == 1

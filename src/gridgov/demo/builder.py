@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.audit.recorder import record_event
 from gridgov.auth.models import Account
+from gridgov.auth.passwords import DEMO_PASSWORD
 from gridgov.auth.security import hash_password
 from gridgov.demo.geometry import partition
 from gridgov.demo.people import synthetic_id_number, synthetic_name, synthetic_phone
@@ -27,7 +28,6 @@ from gridgov.org.enums import NodeKind, Role, UnitKind
 from gridgov.org.models import GridAssignment, OrgNode, Person, RoleAssignment, Unit, UnitMembership
 
 COUNTY_CODE = "330111"
-DEMO_PASSWORD = "gridgov-demo"
 # the four responsibility levels of the geo-hazard network in seed 003: 336 people, 184 grid members
 RESPONSIBLE = {"district": 8, "township_per": 2, "village": 96, "grid": 184}
 COUNTY_UNITS = [

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.models import Account
+from gridgov.auth.passwords import DEMO_PASSWORD
 from gridgov.auth.security import hash_password
 from gridgov.case.models import Case
 from gridgov.case.schemas import CaseAction
@@ -75,7 +76,6 @@ REAL_ESTATE = [
     "自贸区总部基地",
     "临港商务中心",
 ]
-PASSWORD = "gridgov-demo"
 
 
 def _enterprises(session: Session, rng: np.random.Generator, county: str) -> list[Enterprise]:
@@ -396,7 +396,7 @@ def _enterprise_account(session: Session, enterprise: Enterprise, now: datetime)
     person.roles = [RoleAssignment(role=Role.enterprise.value, node_id=node.id)]
     session.add(person)
     session.flush()
-    account = Account(person_id=person.id, username="qiye", password_hash=hash_password(PASSWORD), active=True)
+    account = Account(person_id=person.id, username="qiye", password_hash=hash_password(DEMO_PASSWORD), active=True)
     session.add(account)
     session.flush()
     session.add(EnterpriseAccount(account_id=account.id, enterprise_id=enterprise.id))

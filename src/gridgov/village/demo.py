@@ -21,6 +21,9 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.auth.models import Account
+from gridgov.auth.passwords import DEMO_PASSWORD
+from gridgov.auth.security import hash_password
 from gridgov.demo.people import synthetic_id_number, synthetic_name, synthetic_phone
 from gridgov.evaluation.periods import Period
 from gridgov.kit.principal import system_principal
@@ -370,6 +373,10 @@ def build_services(session: Session, township: OrgNode, villages: list[OrgNode],
         person.roles = [RoleAssignment(role=Role.resident.value, node_id=home.id)]
     session.add_all(residents)
     session.flush()
+    if session.scalar(select(Account.id).where(Account.username == "jumin")) is None:
+        # the first resident signs in as `jumin` (the demo's password) to try the resident pages
+        session.add(Account(person_id=residents[0].id, username="jumin", password_hash=hash_password(DEMO_PASSWORD)))
+        session.flush()
     services = ResidentServices(session)
     for i, person in enumerate(residents):
         services.earn(person.id, home.path, 10 * (1 + i % 5), "志愿服务（模拟）", f"demo:{i}")
