@@ -87,6 +87,7 @@ def main() -> None:
                 "API, admin, state=dispatched": ("/api/v1/cases", "admin", {"state": "dispatched"}),
                 "API, admin, q=words (every case matches)": ("/api/v1/cases", "admin", {"q": "基准"}),
                 "API, admin, q=words (none match)": ("/api/v1/cases", "admin", {"q": "堆放"}),
+                "API, admin, q=8 digits (number range, none match)": ("/api/v1/cases", "admin", {"q": "20261101"}),
                 "API, admin, offset=5000": ("/api/v1/cases", "admin", {"offset": "5000"}),
                 "desk page, county admin": ("/cases", "admin", {}),
             }

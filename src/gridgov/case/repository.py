@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,10 @@ class CaseRepository:
         return items, min(total, count_cap), total > count_cap
 
     def matching(self, words: str) -> ColumnElement[bool]:
-        """The number starts with ``words``, or the description or address contains them."""
+        """The number starts with ``words``, or the description or address contains them. Six or more digits are
+        a case number (or its date part): a range on the number's unique index, not a scan of every description."""
+        if len(words) >= 6 and words.isascii() and words.isdigit():
+            return and_(Case.number >= words, Case.number < words + ":")  # ":" sorts right after "9"
         return or_(
             Case.number.startswith(words, autoescape=True),
             Case.description.contains(words, autoescape=True),
