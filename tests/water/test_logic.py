@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridgov.registry.credit_code import ALPHABET, check_character, generate, is_valid, problem
-from gridgov.water.rates import Reading, Rules, expected_slots, meter_rates, validity
+from gridgov.water.rates import Columns, Rates, Reading, Rules, expected_slots, stream_rates, validity
 
 START = datetime(2026, 10, 31, 16, tzinfo=UTC)  # 2026-11-01 00:00 in Asia/Shanghai
 RULES = Rules(interval_seconds=3600, lateness_seconds=1800, max_increment_m3=100.0, flat_intervals=3)
@@ -35,6 +35,11 @@ def test_any_single_character_change_is_caught(serial: int, position: int, repla
     changed = code[:position] + replacement + code[position + 1 :]
     if changed != code and (position not in range(2, 8) or replacement.isdigit()):
         assert not is_valid(changed)
+
+
+def meter_rates(readings: list[Reading], start: datetime, end: datetime, rules: Rules) -> Rates:
+    """One meter's parts through the columns (``stream_rates``)."""
+    return stream_rates(Columns.of(readings), [0], start, end, rules)[0]
 
 
 def _hourly(n: int, delay: int = 60, step: float = 10.0) -> list[Reading]:

@@ -23,7 +23,7 @@ from gridgov.water.billing import Line, bill
 from gridgov.water.documents import PLANS, RATES, SURCHARGE, PlanSettings
 from gridgov.water.models import Bill, IntakeUser, Letter, Plan
 from gridgov.water.progress import Level, level_of, ratio_of, use_between, valid_readings
-from gridgov.water.rates import Rates, meter_rates
+from gridgov.water.rates import Rates, stream_rates
 from gridgov.water.repository import WaterRepository
 
 
@@ -53,12 +53,13 @@ class WaterRates:
         rules = load_document(self.session, RATES).rules()
         streams = self.repo.meter_streams([u.id for u in users])
         start, end = period.bounds()
-        readings = self.repo.readings([s for ids in streams.values() for s in ids], start, end)
+        ids = [s for ids in streams.values() for s in ids]
+        rates = stream_rates(self.repo.columns(ids, start, end), ids, start, end, rules)
         found: list[UserRates] = []
         for user in users:
             total = Rates()
             for stream in streams[user.id]:
-                total = total + meter_rates(readings[stream], start, end, rules)
+                total = total + rates[stream]
             found.append(UserRates(user, total, len(streams[user.id])))
         return found
 

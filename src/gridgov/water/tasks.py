@@ -35,7 +35,7 @@ from gridgov.kit.principal import system_principal
 from gridgov.org.repository import OrgRepository
 from gridgov.water.documents import FOLLOW_UP, PLANS, RATES
 from gridgov.water.models import IntakePoint, IntakeUser, Permit
-from gridgov.water.rates import Rates, meter_rates
+from gridgov.water.rates import Rates, stream_rates
 from gridgov.water.repository import WaterRepository
 from gridgov.water.service import Issued, WaterPlans
 
@@ -61,14 +61,15 @@ def below_target(session: Session, now: datetime, days: int) -> list[tuple[Intak
     users = repo.users()
     streams = repo.meter_streams([u.id for u in users])
     start = now - timedelta(days=days)
-    readings = repo.readings([s for ids in streams.values() for s in ids], start, now)
+    ids = [s for ids in streams.values() for s in ids]
+    rates = stream_rates(repo.columns(ids, start, now), ids, start, now, settings.rules())
     found = []
     for user in users:
         if not streams[user.id]:
             continue
         total = Rates()
         for stream in streams[user.id]:
-            total = total + meter_rates(readings[stream], start, now, settings.rules())
+            total = total + rates[stream]
         if total.below(settings.target):
             found.append((user, total))
     return found
