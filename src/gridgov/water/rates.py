@@ -1,4 +1,4 @@
-"""The three rates (三率) of one water meter's online data over a period (pure).
+"""The three rates (三率) of water meters' online data over a period (pure).
 
 Definitions, as the water administration uses them for online intake monitoring (取水在线计量/国控监测点):
 
