@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridgov.enterprise_service.documents import PER_MU
-from gridgov.enterprise_service.permu import CLASSES, Figures, Status, evaluate
+from gridgov.enterprise_service.permu import CLASSES, Figures, Result, Status, evaluate
+from tests.enterprise_service.permu_reference import reference_evaluate
 
 SCHEME = PER_MU.default()
 
@@ -116,3 +117,48 @@ def test_ratio_scores_do_not_depend_on_the_unit(rows: list[Figures], factor: flo
     before = {r.key: r.score for r in evaluate(rows, SCHEME)}
     after = {r.key: r.score for r in evaluate(scaled, SCHEME)}
     assert after == pytest.approx(before)
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a is None and b is None or (a is not None and b is not None and a == pytest.approx(b, rel=1e-9, abs=1e-12))
+
+
+def _same(new: list[Result], old: list[Result]) -> None:
+    assert [r.key for r in new] == [r.key for r in old]
+    for a, b in zip(new, old, strict=True):
+        assert (a.population, a.status, a.missing, a.of) == (b.population, b.status, b.missing, b.of)
+        assert a.reason == b.reason and _close(a.score, b.score)
+        assert len(a.parts) == len(b.parts)
+        for p, q in zip(a.parts, b.parts, strict=True):
+            assert (p.key, p.weight, p.imputed) == (q.key, q.weight, q.imputed)
+            assert _close(p.value, q.value) and _close(p.score, q.score) and _close(p.benchmark, q.benchmark)
+    # ranks and classes may only differ between totals equal to the last bits (the array sums in another order)
+    totals = sorted((r.score for r in new if r.score is not None), reverse=True)
+    if all(x - y > 1e-9 * max(1.0, abs(x)) for x, y in zip(totals, totals[1:], strict=False)):
+        assert [(r.rank, r.klass) for r in new] == [(r.rank, r.klass) for r in old]
+
+
+SCHEMES = [
+    SCHEME,
+    SCHEME.model_copy(update={"method": "minmax20", "cap": None}),
+    SCHEME.model_copy(update={"classes": SCHEME.classes.model_copy(update={"mode": "thresholds"})}),
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(populations(), st.sampled_from(range(len(SCHEMES))), st.lists(st.booleans(), max_size=40))
+def test_the_array_scoring_equals_the_first_pure_python_one(
+    rows: list[Figures], scheme_index: int, vetoes: list[bool]
+) -> None:
+    """Random firms (missing emissions, vetoes, 规下 firms mixed in) under the ratio, min-max and threshold schemes."""
+    scheme = SCHEMES[scheme_index]
+    mixed = [
+        Figures(
+            r.key,
+            r.above_scale if r.key % 5 else False,
+            veto="违法" if i < len(vetoes) and vetoes[i] else None,
+            values={**r.values, "electricity_mwh": r.values["energy_tce"]},
+        )  # fmt: skip
+        for i, r in enumerate(rows)
+    ]
+    _same(evaluate(mixed, scheme), reference_evaluate(mixed, scheme))

@@ -9,14 +9,13 @@ unclassified with the missing figure named (``exclude``) — never a silent zero
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal, NamedTuple, get_args
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Figure = Literal[
@@ -171,53 +170,10 @@ def population_of(figures: Figures, scheme: Scheme) -> tuple[str | None, str]:
     return "below_scale", ""
 
 
-def item_score(spec: IndicatorSpec, value: float, benchmark: float, low: float, high: float, scheme: Scheme) -> float:
-    if scheme.method == "minmax20":
-        spread = (value - low) / (high - low) if high > low else 1.0
-        return spec.weight * (20 + 80 * spread) / 100
-    score = spec.weight * value / benchmark if benchmark > 0 else 0.0
-    return min(score, scheme.cap * spec.weight) if scheme.cap else score
-
-
-def _classify(ranked: Sequence[tuple[int, float]], scheme: Scheme) -> dict[int, str]:
-    """key → class: by cumulative rank share (position (i+1)/n within the class's upper bound), or by score."""
-    classes = scheme.classes
-    found: dict[int, str] = {}
-    n = len(ranked)
-    for index, (key, score) in enumerate(ranked):
-        if classes.mode == "thresholds":
-            found[key] = next((c for c in CLASSES if score >= classes.spec(c).min_score), "D")
-            continue
-        position, bound = (index + 1) / n, 0.0
-        found[key] = "D"
-        for name in CLASSES:
-            bound += classes.spec(name).share
-            if position <= bound + 1e-9:
-                found[key] = name
-                break
-    return found
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The scoring loop allocates ~10 tuples per enterprise and no reference cycles: pausing the cyclic garbage
-    collector halves its time on 50,000 enterprises (bench/enterprise_service.py)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
-    """Every enterprise's result: populations scored separately, ranked by total score (ties by key)."""
-    with _collector_paused():
-        return _evaluate(rows, scheme)
-
-
-def _evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
+    """Every enterprise's result: populations scored separately, ranked by total score (ties by key). The
+    scoring runs over arrays (one row per enterprise, one column per indicator): 50,000 firms in a fraction of a
+    second."""
     results: dict[int, Result] = {}
     members: dict[str, list[Figures]] = {}
     for row in rows:
@@ -228,60 +184,99 @@ def _evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
         members.setdefault(population, []).append(row)
     for population, group in members.items():
         specs = scheme.populations[population].indicators  # type: ignore[index]
-        values = {row.key: [indicator_value(s, row.values) for s in specs] for row in group}
-        scorable: list[Figures] = []
-        for row in group:
-            missing = tuple(
-                s.name for s, v in zip(specs, values[row.key], strict=True) if v is None and s.when_missing == "exclude"
-            )
-            if missing:
-                results[row.key] = Result(
-                    row.key, population, Status.incomplete, missing=missing, reason="数据不全，暂不分类 (data missing)"
-                )
-            else:
-                scorable.append(row)
-        columns = [[v for r in scorable if (v := values[r.key][i]) is not None] for i in range(len(specs))]
-        benchmarks = [s.benchmark or (sum(c) / len(c) if c else None) for s, c in zip(specs, columns, strict=True)]
-        lows = [min(c) if c else 0.0 for c in columns]
-        highs = [max(c) if c else 0.0 for c in columns]
-        raw: dict[int, list[float | None]] = {}
-        for row in scorable:
-            raw[row.key] = [
-                None if v is None or b is None else item_score(s, v, b, lo, hi, scheme)
-                for s, v, b, lo, hi in zip(specs, values[row.key], benchmarks, lows, highs, strict=True)
-            ]
-        averages: list[float | None] = []
-        for i in range(len(specs)):
-            known = [score for scores in raw.values() if (score := scores[i]) is not None]
-            averages.append(sum(known) / len(known) if known else None)
-        totals: dict[int, tuple[float, tuple[Part, ...]]] = {}
-        for row in scorable:
-            scores = [averages[i] if sc is None else sc for i, sc in enumerate(raw[row.key])]
-            unfilled = tuple(s.name for s, sc in zip(specs, scores, strict=True) if sc is None)
-            if unfilled:  # nobody in the population has the figure: there is no average to take
-                results[row.key] = Result(
-                    row.key, population, Status.incomplete, missing=unfilled, reason="数据不全，暂不分类 (data missing)"
-                )
-                continue
-            parts = tuple(
-                Part(s.key, v, b, s.weight, sc, imputed=r is None)
-                for s, v, b, sc, r in zip(specs, values[row.key], benchmarks, scores, raw[row.key], strict=True)
-            )
-            totals[row.key] = (sum(p.score or 0.0 for p in parts), parts)
-        ranked = sorted(((k, t[0]) for k, t in totals.items()), key=lambda kv: (-kv[1], kv[0]))
-        classes = _classify(ranked, scheme)
-        vetoes = {row.key: row.veto for row in scorable if row.veto}
-        for rank, (key, score) in enumerate(ranked, start=1):
-            veto = vetoes.get(key)
-            results[key] = Result(
-                key,
-                population,
-                Status.vetoed if veto else Status.classified,
-                score=score,
-                rank=rank,
-                of=len(ranked),
-                klass="D" if veto else classes[key],
-                parts=totals[key][1],
-                reason=f"一票否决：{veto}" if veto else "",
-            )
+        results.update(_score_population(population, group, specs, scheme))
     return [results[row.key] for row in rows]
+
+
+def _figure_matrix(group: Sequence[Figures], names: Sequence[str]) -> np.ndarray:
+    """(firms, names) of the figures, NaN where one is not supplied."""
+    return np.array([[row.values.get(name) for name in names] for row in group], dtype=float).reshape(
+        len(group), len(names)
+    )
+
+
+def _named(mask: np.ndarray, specs: Sequence[IndicatorSpec]) -> tuple[str, ...]:
+    return tuple(s.name for s, hit in zip(specs, mask, strict=True) if hit)
+
+
+def _score_population(
+    population: str, group: Sequence[Figures], specs: Sequence[IndicatorSpec], scheme: Scheme
+) -> dict[int, Result]:
+    results: dict[int, Result] = {}
+    incomplete = "数据不全，暂不分类 (data missing)"
+    numerators = _figure_matrix(group, [s.numerator for s in specs])
+    denominators = _figure_matrix(group, [s.denominator for s in specs])
+    scale = np.array([s.scale for s in specs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(denominators > 0, numerators / denominators * scale, np.nan)  # indicator_value
+    excluded = np.isnan(values) & np.array([s.when_missing == "exclude" for s in specs])
+    for i in np.flatnonzero(excluded.any(axis=1)).tolist():
+        key = group[i].key
+        results[key] = Result(key, population, Status.incomplete, missing=_named(excluded[i], specs), reason=incomplete)
+    scorable = np.flatnonzero(~excluded.any(axis=1))
+    known = values[scorable]
+    present = ~np.isnan(known)
+    counts = present.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        means = np.where(counts > 0, np.nansum(known, axis=0) / np.maximum(counts, 1), np.nan)
+    benchmarks = np.array([s.benchmark if s.benchmark else m for s, m in zip(specs, means, strict=True)])
+    weights = np.array([s.weight for s in specs])
+    if scheme.method == "minmax20":
+        lows = np.where(counts > 0, np.nanmin(np.where(present, known, np.inf), axis=0), 0.0)
+        highs = np.where(counts > 0, np.nanmax(np.where(present, known, -np.inf), axis=0), 0.0)
+        spread = np.where(highs > lows, (known - lows) / np.where(highs > lows, highs - lows, 1.0), 1.0)
+        raw = weights * (20 + 80 * spread) / 100
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.where(benchmarks > 0, weights * known / benchmarks, 0.0)
+        if scheme.cap:
+            raw = np.minimum(raw, scheme.cap * weights)
+    raw = np.where(present & ~np.isnan(benchmarks), raw, np.nan)
+    scored = ~np.isnan(raw)
+    taken = scored.sum(axis=0)
+    averages = np.where(taken > 0, np.nansum(raw, axis=0) / np.maximum(taken, 1), np.nan)
+    filled = np.where(scored, raw, averages)
+    unfilled = np.isnan(filled).any(axis=1)  # nobody in the population has the figure: no average to take
+    for i in np.flatnonzero(unfilled).tolist():
+        key = group[int(scorable[i])].key
+        missing = _named(np.isnan(filled[i]), specs)
+        results[key] = Result(key, population, Status.incomplete, missing=missing, reason=incomplete)
+    ranked_rows = np.flatnonzero(~unfilled)
+    totals = filled[ranked_rows].sum(axis=1)
+    keys = np.array([group[int(scorable[i])].key for i in ranked_rows.tolist()], dtype=np.int64)
+    order = np.lexsort((keys, -totals))
+    classes = _classes(totals[order], scheme)
+    value_rows, score_rows, imputed_rows = known.tolist(), filled.tolist(), (~scored).tolist()
+    bench = [None if np.isnan(b) else float(b) for b in benchmarks]
+    for rank, (position, klass) in enumerate(zip(order.tolist(), classes, strict=True), start=1):
+        at = int(ranked_rows[position])
+        row = group[int(scorable[at])]
+        parts = tuple(
+            Part(s.key, None if math.isnan(v) else v, b, s.weight, sc, imputed=imp)
+            for s, v, b, sc, imp in zip(specs, value_rows[at], bench, score_rows[at], imputed_rows[at], strict=True)
+        )
+        results[row.key] = Result(
+            row.key,
+            population,
+            Status.vetoed if row.veto else Status.classified,
+            score=float(totals[position]),
+            rank=rank,
+            of=len(order),
+            klass="D" if row.veto else klass,
+            parts=parts,
+            reason=f"一票否决：{row.veto}" if row.veto else "",
+        )
+    return results
+
+
+def _classes(scores: np.ndarray, scheme: Scheme) -> list[str]:
+    """The class of each firm in rank order: by cumulative rank share (position (i+1)/n within the class's upper
+    bound), or by score thresholds."""
+    classes = scheme.classes
+    if classes.mode == "thresholds":
+        return [next((c for c in CLASSES if score >= classes.spec(c).min_score), "D") for score in scores.tolist()]
+    n = len(scores)
+    bounds = np.cumsum([classes.spec(c).share for c in CLASSES]) + 1e-9
+    positions = (np.arange(n) + 1) / max(n, 1)
+    found = np.searchsorted(bounds, positions, side="left")
+    return [CLASSES[min(int(f), len(CLASSES) - 1)] for f in found]
