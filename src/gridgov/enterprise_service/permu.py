@@ -9,8 +9,10 @@ unclassified with the missing figure named (``exclude``) — never a silent zero
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal, NamedTuple, get_args
@@ -182,10 +184,24 @@ def evaluate(rows: Sequence[Figures], scheme: Scheme) -> list[Result]:
             results[row.key] = Result(row.key, None, Status.not_evaluated, reason=reason or "不在评价范围")
             continue
         members.setdefault(population, []).append(row)
-    for population, group in members.items():
-        specs = scheme.populations[population].indicators  # type: ignore[index]
-        results.update(_score_population(population, group, specs, scheme))
+    with _collector_paused():
+        for population, group in members.items():
+            specs = scheme.populations[population].indicators  # type: ignore[index]
+            results.update(_score_population(population, group, specs, scheme))
     return [results[row.key] for row in rows]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The results hold ~7 tuples per enterprise and no reference cycles: pausing the cyclic garbage collector
+    while they are made halves the time on 50,000 enterprises (bench/enterprise_service.py)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _figure_matrix(group: Sequence[Figures], names: Sequence[str]) -> np.ndarray:
